@@ -1,0 +1,110 @@
+"""The cross-product blocks of ``[Z X y]' W [Z X y]``, built once per model.
+
+This is the only place that touches the n observations.  Every evaluation of
+the objective afterwards works on these blocks alone (DESIGN.md section 2):
+
+* ``diag[t]``      Z_t' W Z_t, block diagonal: ``(l_t, k_t, k_t)``
+* ``off[(i, j)]``  Z_i' W Z_j for i > j: the k_i x k_j blocks of the level pairs
+                   that occur together, as a :class:`BlockList`
+* ``xyz[t]``       [X y]' W Z_t: ``(p + 1, l_t, k_t)``
+* ``xyxy``         [X y]' W [X y]: ``(p + 1, p + 1)``
+
+Terms are ordered as lme4 orders them: by decreasing number of levels, ties in
+formula order.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from statsmodels_crossed.linalg import _assemble
+
+
+@dataclass(frozen=True)
+class BlockList:
+    """Non-zero k_i x k_j blocks of Z_i' W Z_j, sorted by (column level, row level).
+
+    ``values[e]`` is the block of row level ``rows[e]`` (of term i) and column
+    level ``cols[e]`` (of term j); ``colptr`` indexes the blocks by column level.
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+    colptr: np.ndarray
+    values: np.ndarray
+
+    @property
+    def nnz(self):
+        return len(self.rows)
+
+
+def sort_terms(terms):
+    """Terms in lme4's order: decreasing number of levels, stable for ties."""
+    return sorted(terms, key=lambda t: -t.n_levels)
+
+
+def pair_blocks(term_i, term_j, w):
+    """The :class:`BlockList` of Z_i' W Z_j (one pass over the rows)."""
+    n = len(w)
+    colptr = np.empty(term_j.n_levels + 1, dtype=np.int64)
+    pair_of_row = np.empty(n, dtype=np.int64)
+    order = np.empty(n, dtype=np.int64)
+    work = np.empty(n, dtype=np.int64)
+    rowidx = np.empty(n, dtype=np.int32)
+    nnz = _assemble.pair_pattern(term_i.codes, term_j.codes, term_i.n_levels,
+                                 term_j.n_levels, colptr, pair_of_row, order,
+                                 work, rowidx)
+    values = np.zeros((nnz, term_i.k, term_j.k))
+    _assemble.pair_blocks(pair_of_row, term_i.X, term_j.X, w, values)
+    cols = np.repeat(np.arange(term_j.n_levels), np.diff(colptr))
+    return BlockList(rowidx[:nnz].astype(np.int64), cols, colptr, values)
+
+
+class CrossProducts:
+    """All cross-product blocks of one model (see the module docstring).
+
+    Parameters
+    ----------
+    terms : list of RandomEffectTerm
+        In any order; stored sorted (:func:`sort_terms`).
+    X : ndarray (n, p)
+    y : ndarray (n,)
+    weights : ndarray (n,) or None
+        Prior weights (positive).
+    """
+
+    def __init__(self, terms, X, y, weights=None):
+        self.terms = sort_terms(terms)
+        n, self.p = X.shape
+        self.n = n
+        w = np.ones(n) if weights is None else np.ascontiguousarray(weights, dtype=float)
+        self.sum_log_w = float(np.log(w).sum()) if weights is not None else 0.0
+        D = np.empty((n, self.p + 1))
+        D[:, :self.p] = X
+        D[:, self.p] = y
+        self.xyxy = (D * w[:, None]).T @ D
+        self.diag, self.xyz = [], []
+        for t in self.terms:
+            blocks = np.zeros((t.n_levels, t.k, t.k))
+            _assemble.diag_blocks(t.codes, t.X, w, blocks)
+            self.diag.append(blocks)
+            cross = np.zeros((self.p + 1, t.n_levels, t.k))
+            _assemble.dense_cross(t.codes, t.X, w, D, cross)
+            self.xyz.append(cross)
+        self.off = {(i, j): pair_blocks(self.terms[i], self.terms[j], w)
+                    for i in range(len(self.terms)) for j in range(i)}
+
+    @property
+    def ks(self):
+        return [t.k for t in self.terms]
+
+    @property
+    def qs(self):
+        return [t.q for t in self.terms]
+
+    @property
+    def q(self):
+        return int(sum(self.qs))
+
+    def offsets(self):
+        """Start of each term's columns in Z (level-major within a term)."""
+        return np.concatenate([[0], np.cumsum(self.qs)]).astype(np.int64)

@@ -1,0 +1,171 @@
+"""From a formula and a DataFrame to the arrays the model constructor takes.
+
+The fixed part goes through statsmodels' own formula machinery (patsy or
+formulaic, whichever statsmodels selects); each random term's model matrix is
+built by patsy, and its grouping factor (or interaction of factors) from the
+data's columns.  Rows with a missing value in any part are dropped together
+(``missing="drop"``) or reported (``missing="raise"``).
+"""
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import patsy
+from statsmodels.formula.formulatools import handle_formula_data
+
+from statsmodels_crossed.design.reterms import interaction_groups
+from statsmodels_crossed.exceptions import DataError, FormulaError, MissingDataError
+
+
+@dataclass
+class ModelFrame:
+    """Everything ``CrossedLM.__init__`` needs, aligned row by row."""
+
+    endog: pd.DataFrame
+    exog: pd.DataFrame
+    groups: pd.DataFrame          # one column per grouping factor (interactions included)
+    exog_re: pd.DataFrame         # the random terms' model-matrix columns, deduplicated
+    re_terms: list                # (group name, [exog_re column names]) per term
+    re_design_infos: list         # patsy DesignInfo per term, for prediction
+    weights: np.ndarray
+    model_spec: object
+    rows: np.ndarray              # positions in the caller's data of the rows used
+    n_dropped: int
+
+
+def re_column_name(name):
+    """lme4's spelling of the intercept column."""
+    return "(Intercept)" if name == "Intercept" else name
+
+
+def _check_columns(data, names, what):
+    missing = [c for c in names if c not in data.columns]
+    if missing:
+        avail = ", ".join(map(str, list(data.columns)[:20]))
+        raise DataError(f"{what}: column {missing[0]!r} is not in the data "
+                        f"(available columns: {avail})")
+
+
+def _random_parts(parsed, frame, eval_env):
+    """Model matrices (NA rows dropped by patsy) and group columns of each term."""
+    mats = []
+    for term in parsed.random:
+        _check_columns(frame, term.factors,
+                       f"grouping factor of ({term.expr} | {term.group_name})")
+        try:
+            mat = patsy.dmatrix(term.expr, frame, eval_env=patsy.EvalEnvironment([eval_env]),
+                                NA_action="drop", return_type="dataframe")
+        except patsy.PatsyError as exc:
+            raise DataError(f"random-effects term ({term.expr} | {term.group_name}): "
+                            f"{exc.message}") from None
+        mats.append(mat)
+    return mats
+
+
+def _fixed_part(fixed, frame, eval_env):
+    try:
+        (endog, exog), _, spec = handle_formula_data(frame, None, fixed,
+                                                     depth=eval_env, missing="drop")
+    except patsy.PatsyError as exc:
+        raise DataError(f"fixed part {fixed!r}: {exc.message}") from None
+    if endog.ndim > 1 and endog.shape[1] > 1:
+        raise DataError(f"the response {fixed.split('~')[0].strip()!r} is not numeric "
+                        f"(it expands to columns {list(endog.columns)}); convert it to "
+                        "numbers first")
+    return endog, exog, spec
+
+
+def build_model_frame(parsed, data, weights=None, missing="drop", eval_env=0):
+    """Evaluate a parsed formula on ``data``.
+
+    Parameters
+    ----------
+    parsed : ParsedFormula
+    data : pandas.DataFrame
+    weights : array-like, str or None
+        Prior weights, or the name of a column holding them.
+    missing : {"drop", "raise", "none"}
+        "none" behaves as "raise": formulas never pass NaN to the fit.
+    eval_env : dict
+        Names (other than columns) the formula may use, e.g. the caller's namespace.
+    """
+    if not isinstance(data, pd.DataFrame):
+        try:
+            data = pd.DataFrame(data)
+        except Exception:
+            raise DataError("data must be a pandas DataFrame (or convertible to one)") from None
+    if missing not in ("drop", "raise", "none"):
+        raise ValueError(f"missing must be 'drop', 'raise' or 'none', not {missing!r}")
+    frame = data.reset_index(drop=True)
+    n_all = len(frame)
+    mats = _random_parts(parsed, frame, eval_env)
+    endog, exog, spec = _fixed_part(parsed.fixed, frame, eval_env)
+    keep = np.zeros(n_all, dtype=bool)
+    keep[endog.index.to_numpy()] = True
+    reasons = {"the response or a fixed-effects variable": ~keep.copy()}
+    for term, mat in zip(parsed.random, mats):
+        ok = np.zeros(n_all, dtype=bool)
+        ok[mat.index.to_numpy()] = True
+        for col in term.factors:
+            ok &= frame[col].notna().to_numpy()
+        reasons[f"({term.expr} | {term.group_name})"] = ~ok
+        keep &= ok
+    w = _weights_column(weights, frame)
+    if w is not None:
+        ok = np.isfinite(w) if np.issubdtype(w.dtype, np.number) else pd.notna(w)
+        reasons["the weights"] = ~ok
+        keep &= ok
+    if not keep.all() and missing in ("raise", "none"):
+        where = "; ".join(f"{int(bad.sum())} in {what}" for what, bad in reasons.items()
+                          if bad.any())
+        raise MissingDataError(f"missing values (NaN/None) in the data: {where}. "
+                               "Use missing='drop' to drop those rows.")
+    rows = np.flatnonzero(keep)
+    if len(rows) == 0:
+        raise DataError("no rows left after dropping rows with missing values")
+    endog = endog.loc[rows]
+    exog = exog.loc[rows]
+    sub = frame.iloc[rows]
+    groups, exog_re, re_terms = {}, {}, []
+    for term, mat in zip(parsed.random, mats):
+        name = term.group_name
+        if name not in groups:
+            groups[name] = _group_column(sub, term.factors, name)
+        cols = []
+        for c in mat.columns:
+            cname = re_column_name(c)
+            exog_re.setdefault(cname, mat[c].loc[rows].to_numpy(dtype=float))
+            cols.append(cname)
+        re_terms.append((name, cols))
+    return ModelFrame(endog, exog, pd.DataFrame(groups, index=endog.index),
+                      pd.DataFrame(exog_re, index=endog.index), re_terms,
+                      [m.design_info for m in mats],
+                      None if w is None else np.asarray(w, dtype=float)[rows],
+                      spec, rows, n_all - len(rows))
+
+
+def _weights_column(weights, frame):
+    if weights is None:
+        return None
+    if isinstance(weights, str):
+        _check_columns(frame, [weights], "weights")
+        weights = frame[weights]
+    w = np.asarray(weights)
+    if w.ndim != 1 or len(w) != len(frame):
+        raise DataError(f"weights must be one value per row of the data ({len(frame)}), "
+                        f"got shape {w.shape}")
+    if not np.issubdtype(w.dtype, np.number):
+        raise DataError("weights must be numeric")
+    return w.astype(float)
+
+
+def _group_column(frame, factors, name):
+    """A grouping factor as a Categorical; the interaction of several columns labelled 'a:b'."""
+    if len(factors) == 1:
+        col = frame[factors[0]]
+        return col.to_numpy() if not isinstance(col.dtype, pd.CategoricalDtype) else col.array
+    codes, labels = interaction_groups([frame[f] for f in factors], name)
+    return pd.Categorical.from_codes(codes, categories=labels)
+
+
+__all__ = ["ModelFrame", "build_model_frame", "FormulaError"]

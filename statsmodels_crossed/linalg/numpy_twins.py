@@ -1,0 +1,45 @@
+"""NumPy implementations of the Cython kernels, one twin per kernel.
+
+They define what the kernels compute; the tests compare each kernel with its
+twin.  They are slower (they allocate n-sized temporaries) but simple.
+"""
+import numpy as np
+
+
+def diag_blocks(codes, Xt, w, out):
+    """out[codes[i]] += w[i] * outer(Xt[i], Xt[i])."""
+    np.add.at(out, codes, w[:, None, None] * Xt[:, :, None] * Xt[:, None, :])
+
+
+def dense_cross(codes, Xt, w, D, out):
+    """out[:, codes[i], r] += w[i] * Xt[i, r] * D[i, :]."""
+    contrib = (w[:, None, None] * Xt[:, None, :]) * D[:, :, None]   # (n, m, k)
+    np.add.at(out.transpose(1, 0, 2), codes, contrib)
+
+
+def pair_pattern(codes_a, codes_b, n_a, n_b):
+    """Co-occurrence pattern of two factors as CSC by levels of b.
+
+    Returns ``(colptr, rowidx, pair_of_row)``; see the kernel of the same name.
+    """
+    key = codes_b.astype(np.int64) * n_a + codes_a
+    uniq, pair_of_row = np.unique(key, return_inverse=True)
+    colptr = np.zeros(n_b + 1, dtype=np.int64)
+    np.add.at(colptr, uniq // n_a + 1, 1)
+    return np.cumsum(colptr), (uniq % n_a).astype(np.int32), pair_of_row.ravel()
+
+
+def pair_blocks(pair_of_row, Xa, Xb, w, out):
+    """out[pair_of_row[i]] += w[i] * outer(Xa[i], Xb[i])."""
+    np.add.at(out, pair_of_row, w[:, None, None] * Xa[:, :, None] * Xb[:, None, :])
+
+
+def syrk_sub_csc(colptr, rowidx, data, S):
+    """S -= W W' on the lower triangle of S, W given as CSC."""
+    for j in range(len(colptr) - 1):
+        sl = slice(colptr[j], colptr[j + 1])
+        r, v = rowidx[sl], data[sl]
+        outer = np.outer(v, v)
+        low = r[:, None] >= r[None, :]
+        ri, ci = np.nonzero(low)
+        S[r[ri], r[ci]] -= outer[ri, ci]

@@ -1,0 +1,117 @@
+"""The general path: CHOLMOD factor of the whole random-effects block.
+
+    P (Lambda' Z'WZ Lambda + I) P' = L_Z L_Z'          (sparse, CHOLMOD)
+    R_ZX = L_Z^{-1} P Lambda' Z'W [X y]                 (dense, q x (p+1))
+    [X y]'W[X y] - R_ZX' R_ZX = L_XY L_XY'              (dense, p+1)
+
+This is lme4's layout.  The symbolic analysis (fill-reducing permutation) is
+done once; each theta refactors the same pattern.  Used when the dense Schur
+complement of :mod:`blocked` would be large and sparse.
+"""
+import numpy as np
+from scipy.linalg import cholesky, solve_triangular
+import scipy.sparse as sp
+
+from statsmodels_crossed.linalg.blockscale import (block_entry_indices,
+                                                   csc_from_entries, scale_blocks)
+from statsmodels_crossed.linalg.cholmod import SparseCholesky
+
+
+class SparseCholeskyPath:
+    """CHOLMOD factorization with the same interface as ``BlockedCholesky``."""
+
+    name = "cholmod"
+
+    def __init__(self, cp):
+        self.cp = cp
+        self.off = cp.offsets()
+        q = cp.q
+        rows, cols, self._pieces = [], [], []
+        for t, term in enumerate(cp.terms):
+            lv = np.arange(term.n_levels)
+            r, c = block_entry_indices(lv, lv, term.k, term.k, self.off[t], self.off[t])
+            rows.append(r)
+            cols.append(c)
+            self._pieces.append((t, t, cp.diag[t]))
+        for (i, j), bl in cp.off.items():
+            r, c = block_entry_indices(bl.rows, bl.cols, cp.ks[i], cp.ks[j],
+                                       self.off[i], self.off[j])
+            rows += [r, c]                      # both triangles
+            cols += [c, r]
+            self._pieces.append((i, j, bl.values))
+        rows, cols = np.concatenate(rows), np.concatenate(cols)
+        self.colptr, self.rowidx, self._src = csc_from_entries(rows, cols, q)
+        self._diag_pos = np.nonzero(rows[self._src] == cols[self._src])[0]
+        self._pattern = self._matrix(np.ones(len(rows)))
+        self._pattern.data[self._diag_pos] += q  # any positive-definite values
+        self.factor = SparseCholesky(self._pattern)
+
+    def _matrix(self, data):
+        return sp.csc_matrix((data, self.rowidx, self.colptr), shape=(self.cp.q, self.cp.q))
+
+    def _values(self, lambdas):
+        vals = []
+        for i, j, values in self._pieces:
+            v = scale_blocks(values, lambdas[i], lambdas[j]).ravel()
+            vals += [v] if i == j else [v, v]  # second copy: its transpose position
+        return np.concatenate(vals)
+
+    def update(self, lambdas):
+        cp = self.cp
+        data = self._values(lambdas)[self._src]
+        data[self._diag_pos] += 1.0
+        try:
+            self.factor.factorize(self._matrix(data))
+        except np.linalg.LinAlgError:
+            return False
+        ZtD = np.concatenate([np.matmul(cp.xyz[t], lambdas[t]).reshape(cp.p + 1, -1)
+                              for t in range(len(cp.terms))], axis=1).T
+        self.RZX = self.factor.solve_L(ZtD)
+        S = cp.xyxy - self.RZX.T @ self.RZX
+        try:
+            self.LXY = cholesky(S, lower=True)
+        except np.linalg.LinAlgError:
+            return False
+        d = np.diag(self.LXY)
+        p = cp.p
+        self.ldL2 = self.factor.logdet()
+        self.ldRX2 = 2.0 * np.log(d[:p]).sum()
+        self.pwrss = d[p] ** 2
+        return True
+
+    def RX(self):
+        p = self.cp.p
+        return np.triu(self.LXY[:p, :p].T)
+
+    def beta(self):
+        p = self.cp.p
+        return solve_triangular(self.RX(), self.LXY[p, :p], lower=False)
+
+    def u(self, beta):
+        p = self.cp.p
+        u = self.factor.solve_Lt(self.RZX[:, p] - self.RZX[:, :p] @ beta)
+        return [u[self.off[t]:self.off[t + 1]].reshape(term.n_levels, term.k)
+                for t, term in enumerate(self.cp.terms)]
+
+    def condvar_u(self, chunk=512):
+        """Diagonal blocks of (Lambda'Z'WZ Lambda + I)^{-1}, by blocks of unit solves."""
+        out = []
+        for t, term in enumerate(self.cp.terms):
+            k, l = term.k, term.n_levels
+            blocks = np.empty((l, k, k))
+            for start in range(0, l, chunk):
+                stop = min(l, start + chunk)
+                cols = np.arange(self.off[t] + start * k, self.off[t] + stop * k)
+                E = np.zeros((self.cp.q, len(cols)))
+                E[cols, np.arange(len(cols))] = 1.0
+                X = self.factor.solve_A(E)[cols]            # (nb*k, nb*k)
+                nb = stop - start
+                Xb = X.reshape(nb, k, nb, k)
+                blocks[start:stop] = Xb[np.arange(nb), :, np.arange(nb), :]
+            out.append(blocks)
+        return out
+
+    def describe(self):
+        return (f"CHOLMOD sparse Cholesky of the {self.cp.q}x{self.cp.q} random-effects "
+                f"block ({len(self.rowidx)} stored entries), dense {self.cp.p + 1}x"
+                f"{self.cp.p + 1} block for [X y]")

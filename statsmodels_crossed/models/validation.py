@@ -1,0 +1,123 @@
+"""Checks of the model's inputs, with messages that name the problem.
+
+lme4's checks are followed where they exist: grouping factors need at least
+two levels and fewer levels than observations; the random effects must not
+outnumber the observations; prior weights are positive; X is of full column
+rank (aliased columns are dropped with a warning naming them).
+"""
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from statsmodels_crossed.exceptions import DataError, MissingDataError, RankDeficiencyWarning
+
+
+def as_frame(values, default_prefix):
+    """A DataFrame view of an array-like of columns (1-D becomes one column)."""
+    if isinstance(values, pd.DataFrame):
+        return values
+    if isinstance(values, pd.Series):
+        return values.to_frame(values.name if values.name is not None else default_prefix)
+    arr = np.asarray(values)
+    if arr.ndim == 1:
+        return pd.DataFrame({default_prefix: arr})
+    if arr.ndim != 2:
+        raise DataError(f"{default_prefix} must be 1-D or 2-D, got {arr.ndim} dimensions")
+    return pd.DataFrame(arr, columns=[f"{default_prefix}{i}" for i in range(arr.shape[1])])
+
+
+def missing_rows(endog, exog, groups, exog_re, weights):
+    """Boolean mask of the rows with a missing value anywhere, and where."""
+    parts = {"endog": pd.isna(np.asarray(endog, dtype=object)).reshape(len(groups), -1).any(1),
+             "groups": groups.isna().to_numpy().any(1),
+             "exog_re": exog_re.isna().to_numpy().any(1)}
+    if exog is not None:
+        parts["exog"] = pd.isna(np.asarray(exog, dtype=object)).reshape(len(groups), -1).any(1)
+    if weights is not None:
+        parts["weights"] = pd.isna(np.asarray(weights, dtype=object))
+    mask = np.zeros(len(groups), dtype=bool)
+    for bad in parts.values():
+        mask |= bad
+    return mask, {k: int(v.sum()) for k, v in parts.items() if v.any()}
+
+
+def handle_missing(mask, where, missing):
+    if not mask.any():
+        return
+    if missing in ("raise", "none"):
+        detail = ", ".join(f"{n} in {k}" for k, n in where.items())
+        raise MissingDataError(f"missing values (NaN/None) in the data ({detail}); "
+                               "use missing='drop' to drop those rows")
+    if missing != "drop":
+        raise ValueError(f"missing must be 'none', 'drop' or 'raise', not {missing!r}")
+
+
+def check_response(endog, name):
+    y = np.asarray(endog)
+    if not np.issubdtype(y.dtype, np.number) and y.dtype != bool:
+        raise DataError(f"the response {name!r} is not numeric (dtype {y.dtype})")
+    y = y.astype(float).reshape(-1)
+    if not np.isfinite(y).all():
+        raise DataError(f"the response {name!r} has infinite values")
+    return y
+
+
+def check_weights(weights, n):
+    if weights is None:
+        return None
+    w = np.asarray(weights, dtype=float).reshape(-1)
+    if len(w) != n:
+        raise DataError(f"weights has {len(w)} values for {n} observations")
+    if not np.isfinite(w).all():
+        raise DataError("weights must be finite")
+    if (w < 0).any():
+        raise DataError(f"weights must be positive: {int((w < 0).sum())} are negative")
+    if (w == 0).any():
+        raise DataError(f"weights must be positive: {int((w == 0).sum())} are zero "
+                        "(drop those rows instead; they carry no information)")
+    return w
+
+
+def check_terms(terms, n):
+    """lme4's identifiability checks on the grouping factors and term sizes."""
+    for t in terms:
+        if t.n_levels < 2:
+            raise DataError(f"grouping factor {t.group!r} has {t.n_levels} level; a random "
+                            "effect needs at least 2 levels (use a fixed effect instead)")
+        if t.n_levels >= n:
+            raise DataError(f"grouping factor {t.group!r} has {t.n_levels} levels for {n} "
+                            "observations: each observation is its own group, so the random "
+                            "effect cannot be told apart from the residual. Is "
+                            f"{t.group!r} the right column (an observation id, or a "
+                            "continuous variable used as a factor)?")
+        if t.q >= n:
+            raise DataError(f"the term ({' + '.join(t.columns)} | {t.group}) has {t.q} random "
+                            f"effects for {n} observations; the model is not identifiable")
+
+
+def full_rank_columns(X, names, tol=1e-7):
+    """Indices of the columns kept by dropping, in order, those aliased with earlier ones.
+
+    A column is aliased when its residual on the kept columns is below
+    ``tol`` times its norm (R's ``qr`` rule that lme4 uses, pivoting only
+    the deficient columns to the end).  Warns with the dropped names.
+    """
+    keep, dropped = [], []
+    Q = np.zeros((X.shape[0], 0))
+    for j in range(X.shape[1]):
+        x = X[:, j]
+        norm = np.linalg.norm(x)
+        r = x - Q @ (Q.T @ x)
+        r = r - Q @ (Q.T @ r)
+        rn = np.linalg.norm(r)
+        if norm == 0 or rn <= tol * norm:
+            dropped.append(names[j])
+            continue
+        keep.append(j)
+        Q = np.column_stack([Q, r / rn])
+    if dropped:
+        warnings.warn(f"fixed-effect model matrix is rank deficient: dropping "
+                      f"{len(dropped)} column(s) {dropped}", RankDeficiencyWarning,
+                      stacklevel=4)
+    return np.array(keep, dtype=int)

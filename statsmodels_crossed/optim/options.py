@@ -1,0 +1,56 @@
+"""All tuning of a fit in one place, and the record of what the optimizer did."""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class FitOptions:
+    """Settings of the optimization over theta.
+
+    Attributes
+    ----------
+    optimizer : str
+        ``"bobyqa"`` (NLopt's BOBYQA, as lme4's default ``nloptwrap``).
+    ftol_abs, ftol_rel, xtol_abs : float
+        Stopping tolerances on the criterion and on theta.  Tighter than
+        lme4's defaults: an evaluation costs nothing per observation.
+    maxeval : int
+        Maximum number of criterion evaluations.
+    initial_step : float
+        Initial trust-region radius on theta.
+    restart_edge : bool
+        Restart once when the optimum has a variance on the boundary and a
+        small step off the boundary improves the criterion (as lme4).
+    singular_tol : float
+        A diagonal theta entry below this marks the fit singular (lme4: 1e-4).
+    factorization : {"auto", "blocked", "cholmod"}
+    verbose : bool
+        Print every evaluation.
+    """
+
+    optimizer: str = "bobyqa"
+    ftol_abs: float = 1e-12
+    ftol_rel: float = 1e-14
+    xtol_abs: float = 1e-9
+    maxeval: int = 20000
+    initial_step: float = 0.2
+    restart_edge: bool = True
+    singular_tol: float = 1e-4
+    factorization: str = "auto"
+    verbose: bool = False
+
+
+@dataclass
+class OptSummary:
+    """What one optimization did: start, optimum, counts, messages and the log."""
+
+    options: FitOptions
+    theta0: np.ndarray
+    theta: np.ndarray = None
+    fmin: float = np.inf
+    n_evals: int = 0
+    converged: bool = False
+    message: str = ""
+    seconds: float = 0.0
+    log: list = field(default_factory=list, repr=False)

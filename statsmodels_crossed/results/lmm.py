@@ -1,0 +1,247 @@
+"""Results of a CrossedLM fit."""
+import warnings
+
+import numpy as np
+import pandas as pd
+import patsy
+import statsmodels.base.wrapper as wrap
+from statsmodels.base.model import LikelihoodResultsWrapper
+from statsmodels.base.model import LikelihoodModelResults
+from scipy import stats
+
+from statsmodels_crossed.exceptions import SingularFitWarning
+from statsmodels_crossed.results import varcorr as vc
+from statsmodels_crossed.results.summary import build_summary
+
+
+class CrossedLMResults(LikelihoodModelResults):
+    """Results of :meth:`CrossedLM.fit`.
+
+    ``params`` are the fixed effects, ``normalized_cov_params * scale`` their
+    covariance ``sigma^2 (R_X' R_X)^{-1}``, so statsmodels' Wald machinery
+    (``bse``, ``tvalues``, ``pvalues``, ``conf_int``, ``t_test``, ``wald_test``,
+    ``f_test``, ``wald_test_terms``) applies unchanged (normal reference
+    distribution).  Variance parameters live in their own attributes.
+
+    Attributes
+    ----------
+    fe_params : pandas.Series
+    theta : ndarray
+        Relative covariance factors at the optimum (lme4's order, see ``theta_names``).
+    scale : float
+        Residual variance sigma^2.
+    cov_re : dict
+        {VarCorr name: covariance matrix (DataFrame)} of each random-effects term.
+    variance_components : dict
+        {name: variance} of each scalar random-intercept term.
+    random_effects : dict
+        {grouping factor: Series (one term) or DataFrame (levels x columns)} of BLUPs.
+    random_effects_cov : dict
+        The conditional variances of the BLUPs, shaped as ``random_effects``.
+    llf : float
+        Log-likelihood (the REML log-likelihood for REML fits, as lme4's logLik).
+    """
+
+    def __init__(self, model, objective, devcomp, optsummary):
+        factor = objective.factor
+        beta = factor.beta()
+        RXinv = np.linalg.inv(factor.RX())
+        super().__init__(model, beta, normalized_cov_params=RXinv @ RXinv.T,
+                         scale=devcomp.sigma2)
+        self.use_t = False
+        self.df_resid = model.nobs - len(beta)
+        self.df_model = len(beta)
+        self.reml = objective.reml
+        self.devcomp = devcomp
+        self.optsummary = optsummary
+        self.factorization = factor.describe()
+        self.theta = np.asarray(optsummary.theta)
+        terms = objective.cp.terms
+        self.reterms = terms
+        lambdas = objective.theta_map.lambdas(self.theta)
+        self.theta_names = _theta_names(terms)
+        self.sigma = float(np.sqrt(self.scale))
+        self.re_names = vc.varcorr_names(terms)
+        covs = vc.term_covariances(lambdas, self.scale)
+        self.cov_re = {name: pd.DataFrame(c, index=t.columns, columns=t.columns)
+                       for name, t, c in zip(self.re_names, terms, covs)}
+        self.variance_components = {name: float(c[0, 0]) for name, t, c
+                                    in zip(self.re_names, terms, covs) if t.k == 1}
+        self._covs = covs
+        self.fe_params = pd.Series(beta, index=model.fe_names, name="fe_params")
+        self.k_params_total = len(beta) + len(self.theta) + 1
+        diag = objective.theta_map.is_diagonal()
+        self.converged = bool(optsummary.converged)
+        self.is_singular = bool((self.theta[diag] < optsummary.options.singular_tol).any())
+        if self.is_singular:
+            warnings.warn("singular fit: a random-effects variance is (nearly) zero or the "
+                          "correlations are +-1; see res.is_singular and res.varcorr()",
+                          SingularFitWarning, stacklevel=3)
+        u = factor.u(beta)
+        self.b = [ut @ lam.T for ut, lam in zip(u, lambdas)]
+        condvar = factor.condvar_u()
+        self.condvar_b = [self.scale * np.matmul(np.matmul(lam, cv), lam.T)
+                          for cv, lam in zip(condvar, lambdas)]
+        self.random_effects = _by_group(terms, self.b)
+        self.random_effects_cov = _by_group(
+            terms, [np.diagonal(c, axis1=1, axis2=2) for c in self.condvar_b])
+        self.ngroups = {}
+        for t in terms:
+            self.ngroups.setdefault(t.group, t.n_levels)
+        X = np.asarray(model.exog, dtype=float)[:, model.kept_columns]
+        self._marginal = X @ beta
+        self._zb = sum(_term_contribution(t.X, t.codes, b) for t, b in zip(terms, self.b))
+        self.fittedvalues = self._wrap_rows(self._marginal + self._zb)
+        self.resid = self._wrap_rows(model._y - self._marginal - self._zb)
+
+    # -- likelihood-based criteria ---------------------------------------------------
+    @property
+    def llf(self):
+        """Log-likelihood at the optimum; the REML log-likelihood for REML fits."""
+        return -0.5 * self.devcomp.objective
+
+    @property
+    def aic(self):
+        return -2 * self.llf + 2 * self.k_params_total
+
+    @property
+    def bic(self):
+        return -2 * self.llf + np.log(self.nobs) * self.k_params_total
+
+    @property
+    def deviance(self):
+        """-2 log-likelihood (for REML fits: the REML criterion)."""
+        return -2 * self.llf
+
+    @property
+    def fitted_marginal(self):
+        """Marginal fitted values X beta (random effects at zero)."""
+        return self._wrap_rows(self._marginal)
+
+    def icc(self):
+        """Intraclass correlation of each scalar random-intercept term:
+        variance / (sum of those variances + sigma^2)."""
+        total = sum(self.variance_components.values()) + self.scale
+        return pd.Series({k: v / total for k, v in self.variance_components.items()},
+                         name="ICC")
+
+    def varcorr(self):
+        """Variances, SDs and correlations as a tidy DataFrame (lme4's
+        ``as.data.frame(VarCorr(m))``): group, var1, var2, vcov, sdcor."""
+        return vc.varcorr_frame(self.re_names, self.reterms, self._covs, self.scale)
+
+    # -- prediction -------------------------------------------------------------------
+    def predict(self, exog=None, include_re=True, newdata=None, transform=True):
+        """Predicted means.
+
+        Parameters
+        ----------
+        exog : DataFrame, optional
+            New data with the model's variables (for a formula model) or a
+            fixed-effects design matrix together with the model's
+            ``groups`` columns.  Default: the fitted data.
+        include_re : bool
+            Conditional prediction (X beta + Z b, default) or marginal (X beta).
+            Levels not seen in the fit contribute 0.
+        newdata : DataFrame
+            Alias of ``exog``.
+        """
+        if newdata is not None:
+            if exog is not None:
+                raise ValueError("give exog or newdata, not both")
+            exog = newdata
+        if exog is None:
+            return self.fittedvalues if include_re else self.fitted_marginal
+        if not hasattr(self.model, "formula"):
+            raise ValueError("predict with new data needs a model created by from_formula")
+        X, index = self._transform_predict_exog(exog, transform=transform)
+        pred = X[:, self.model.kept_columns] @ np.asarray(self.fe_params)
+        if include_re:
+            pred = pred + self._re_contribution(exog)
+        return pd.Series(pred, index=index) if index is not None else pred
+
+    def _re_contribution(self, frame):
+        frame = pd.DataFrame(frame)
+        out = np.zeros(len(frame))
+        parsed = self.model.parsed_formula
+        infos = dict(zip(range(len(parsed.random)), self.model.re_design_infos))
+        for i, rterm in enumerate(parsed.random):
+            term = self._term_for(rterm.group_name, infos[i])
+            if term is None:
+                continue
+            t, b = term
+            Xt = np.asarray(patsy.build_design_matrices([infos[i]], frame,
+                                                        NA_action="raise")[0])
+            labels = _group_labels(frame, rterm.factors)
+            codes = t.levels.get_indexer(labels)
+            seen = codes >= 0
+            contrib = np.zeros(len(frame))
+            contrib[seen] = (Xt[seen] * b[codes[seen]]).sum(1)
+            out += contrib
+        return out
+
+    def _term_for(self, group, design_info):
+        cols = tuple("(Intercept)" if c == "Intercept" else c
+                     for c in design_info.column_names)
+        for t, b in zip(self.reterms, self.b):
+            if t.group == group and t.columns == cols and not getattr(t, "_used", False):
+                return t, b
+        return None
+
+    def _wrap_rows(self, values):
+        idx = getattr(self.model.data, "row_labels", None)
+        return pd.Series(values, index=idx) if idx is not None else values
+
+    # -- tables -------------------------------------------------------------------------
+    def _fixed_effects_table(self, alpha=0.05):
+        ci = np.asarray(self.conf_int(alpha))
+        z = np.asarray(self.tvalues)
+        table = pd.DataFrame({"Coef.": np.asarray(self.params), "Std.Err.": np.asarray(self.bse),
+                              "z": z, "P>|z|": 2 * stats.norm.sf(np.abs(z)),
+                              f"[{alpha / 2:g}": ci[:, 0], f"{1 - alpha / 2:g}]": ci[:, 1]},
+                             index=self.model.fe_names)
+        return table
+
+    def summary(self, alpha=0.05, title=None):
+        """Model information, fixed effects (Wald z) and random effects."""
+        return build_summary(self, alpha=alpha, title=title)
+
+
+def _theta_names(terms):
+    names = []
+    for t in terms:
+        for j in range(t.k):
+            for i in range(j, t.k):
+                names.append(f"{t.group}.{t.columns[i]}" if i == j
+                             else f"{t.group}.{t.columns[i]}.{t.columns[j]}")
+    return names
+
+
+def _term_contribution(X, codes, b):
+    """Row-wise Z_t b_t: sum_c X[i, c] b[codes[i], c]."""
+    return np.einsum("ik,ik->i", X, b[codes])
+
+
+def _by_group(terms, values):
+    """{grouping factor: Series (one scalar term) or DataFrame (levels x columns)}."""
+    out = {}
+    for t, v in zip(terms, values):
+        frame = pd.DataFrame(v, index=t.levels, columns=list(t.columns))
+        out[t.group] = frame if t.group not in out else pd.concat([out[t.group], frame], axis=1)
+    return {g: (f.iloc[:, 0].rename(g) if f.shape[1] == 1 else f) for g, f in out.items()}
+
+
+def _group_labels(frame, factors):
+    if len(factors) == 1:
+        return pd.Index(frame[factors[0]])
+    return pd.Index([":".join(map(str, r)) for r in zip(*(frame[f] for f in factors))])
+
+
+class CrossedLMResultsWrapper(LikelihoodResultsWrapper):
+    _attrs = {}
+    _wrap_attrs = wrap.union_dicts(LikelihoodResultsWrapper._wrap_attrs, _attrs)
+    _methods = {}
+    _wrap_methods = wrap.union_dicts(LikelihoodResultsWrapper._wrap_methods, _methods)
+
+
+wrap.populate_wrapper(CrossedLMResultsWrapper, CrossedLMResults)

@@ -1,0 +1,57 @@
+"""The summary table of a CrossedLM fit (statsmodels' ``summary2.Summary``)."""
+import numpy as np
+import pandas as pd
+from statsmodels.iolib import summary2
+
+
+def _fmt(x, digits=4):
+    return "" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.{digits}f}"
+
+
+def model_info(res):
+    model = res.model
+    info = {
+        "Model:": "CrossedLM",
+        "Formula:": getattr(model, "formula", "(arrays)"),
+        "Method:": "REML" if res.reml else "ML",
+        "Dependent variable:": model.endog_names,
+        "No. observations:": str(int(res.nobs)),
+    }
+    if model.n_dropped:
+        info["Dropped (missing):"] = str(model.n_dropped)
+    for g, n in res.ngroups.items():
+        info[f"No. groups {g}:"] = str(n)
+    crit = "REML criterion:" if res.reml else "Deviance (-2 logLik):"
+    info[crit] = f"{-2 * res.llf:.4f}"
+    info["Log-likelihood:"] = f"{res.llf:.4f}"
+    info["AIC:"] = f"{res.aic:.4f}"
+    info["BIC:"] = f"{res.bic:.4f}"
+    info["Scale (sigma^2):"] = f"{res.scale:.4f}"
+    info["Converged:"] = "Yes" if res.converged else "No"
+    if res.is_singular:
+        info["Singular fit:"] = "Yes (a variance is on the boundary)"
+    return info
+
+
+def random_effects_table(res):
+    vc = res.varcorr()
+    rows = []
+    for _, r in vc.iterrows():
+        if r["var2"] is None:
+            rows.append([r["group"], r["var1"] or "", _fmt(r["vcov"]), _fmt(r["sdcor"]), ""])
+        else:
+            rows.append([r["group"], f"{r['var1']} ~ {r['var2']}", _fmt(r["vcov"]), "",
+                         _fmt(r["sdcor"], 3)])
+    return pd.DataFrame(rows, columns=["Group", "Term", "Variance", "Std.Dev.", "Corr."])
+
+
+def build_summary(res, alpha=0.05, title=None):
+    """statsmodels Summary: model information, fixed effects, random effects."""
+    smry = summary2.Summary()
+    smry.add_title(title or "Linear mixed model with crossed random effects")
+    smry.add_dict(model_info(res), ncols=2)
+    smry.add_df(res._fixed_effects_table(alpha))
+    smry.add_text("Random effects:")
+    smry.add_df(random_effects_table(res), index=False)
+    smry.add_text(f"Factorization: {res.factorization}")
+    return smry
