@@ -134,6 +134,17 @@ def median_time(r: dict) -> float | None:
     return statistics.median(r["times"]) if r.get("status") == "ok" and r.get("times") else None
 
 
+def installed_version(package: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    dist = {"ours": "statsmodels-crossed", "mixedlm": "mixedlm",
+            "interlace": "interlace-lme", "statsmodels_mixedlm": "statsmodels"}.get(package)
+    try:
+        return version(dist) if dist else None
+    except PackageNotFoundError:
+        return None
+
+
 def fit_table(case, results: dict, baseline: str) -> list[str]:
     ok = {p: r for p, r in results.items() if r.get("status") == "ok"}
     best = min((r["objective"] for r in ok.values()), default=None)
@@ -298,6 +309,8 @@ def main(argv=None) -> int:
         for pkg in packages:
             limit = args.timeout or case.timeout_for(pkg)
             r = spawn([name, pkg] + common, limit, args.mem_limit)
+            if not r.get("version"):
+                r["version"] = installed_version(pkg)
             res[pkg] = r
             msg = (f"{fmt_s(median_time(r))} obj {r['objective']:.4f}" if r.get("status") == "ok"
                    else f"{r.get('status')} {r.get('reason', '')}")

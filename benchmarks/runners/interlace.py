@@ -2,6 +2,8 @@
 
 Defaults otherwise (L-BFGS-B, Satterthwaite df), as a user would call it. The fixed
 and random parts are passed separately; ``(1 | a:b)`` is parsed by interlace itself.
+It does not parse an interaction group ``(1 | a:b)`` (only nesting ``a/b``, which
+adds ``(1 | a)``), so ``a:b`` becomes a column ``a_b`` with lme4's labels ``"a:b"``.
 Its random-slope covariates must be numeric, so a two-level factor slope ``cond``
 becomes the 0/1 column of its second level (lme4's treatment coding) for the random
 part only.
@@ -25,6 +27,16 @@ def fit(case, df):
 
     random = []
     for t in case.random:
+        if ":" in t.group:
+            cols = t.group.split(":")
+            col = "_".join(cols)
+            if col not in df:
+                lab = df[cols[0]].astype(str)
+                for c in cols[1:]:
+                    lab = lab + ":" + df[c].astype(str)
+                df = df.assign(**{col: lab})
+            random.append(f"(1 | {col})")
+            continue
         if t.slope and str(df[t.slope].dtype) == "category":
             cats = df[t.slope].cat.categories
             if len(cats) != 2:

@@ -33,11 +33,6 @@ class ModelFrame:
     n_dropped: int
 
 
-def re_column_name(name):
-    """lme4's spelling of the intercept column."""
-    return "(Intercept)" if name == "Intercept" else name
-
-
 def _check_columns(data, names, what):
     missing = [c for c in names if c not in data.columns]
     if missing:
@@ -133,9 +128,8 @@ def build_model_frame(parsed, data, weights=None, missing="drop", eval_env=0):
             groups[name] = _group_column(sub, term.factors, name)
         cols = []
         for c in mat.columns:
-            cname = re_column_name(c)
-            exog_re.setdefault(cname, mat[c].loc[rows].to_numpy(dtype=float))
-            cols.append(cname)
+            exog_re.setdefault(c, mat[c].loc[rows].to_numpy(dtype=float))
+            cols.append(c)
         re_terms.append((name, cols))
     return ModelFrame(endog, exog, pd.DataFrame(groups, index=endog.index),
                       pd.DataFrame(exog_re, index=endog.index), re_terms,

@@ -14,7 +14,7 @@ from statsmodels_crossed.formula.frame import build_model_frame
 from statsmodels_crossed.formula.parse import parse_formula
 from statsmodels_crossed.models import validation as check
 from statsmodels_crossed.optim.bobyqa import minimize_theta
-from statsmodels_crossed.optim.options import FitOptions
+from statsmodels_crossed.optim.options import FitOptions, OptSummary
 
 
 def _namespace(eval_env):
@@ -45,7 +45,7 @@ class CrossedLM(base.LikelihoodModel):
         Grouping factors, one per column (labels of any type).
     exog_re : array_like (n, K) or DataFrame, optional
         Columns of the random-effects model matrices.  Default: a column of
-        ones named ``"(Intercept)"`` (random intercepts).
+        ones named ``"Intercept"`` (random intercepts).
     re_terms : list of (group, columns), optional
         The random-effects terms: ``group`` is a column name (or index) of
         ``groups``; ``columns`` the names (or indices) of the ``exog_re``
@@ -68,7 +68,7 @@ class CrossedLM(base.LikelihoodModel):
         groups = check.as_frame(groups, "group")
         n = len(groups)
         if exog_re is None:
-            exog_re = pd.DataFrame({"(Intercept)": np.ones(n)}, index=groups.index)
+            exog_re = pd.DataFrame({"Intercept": np.ones(n)}, index=groups.index)
         exog_re = check.as_frame(exog_re, "exog_re")
         if len(exog_re) != n or len(np.asarray(endog)) != n:
             raise DataError(f"endog ({len(np.asarray(endog))} rows), groups ({n}) and "
@@ -210,8 +210,6 @@ class CrossedLM(base.LikelihoodModel):
         -------
         CrossedLMResultsWrapper
         """
-        from statsmodels_crossed.results.lmm import CrossedLMResults, CrossedLMResultsWrapper
-
         opts = options if options is not None else FitOptions()
         if option_overrides:
             unknown = [k for k in option_overrides if not hasattr(opts, k)]
@@ -225,5 +223,25 @@ class CrossedLM(base.LikelihoodModel):
             raise ValueError(f"start_params has {len(theta0)} values; theta has "
                              f"{obj.theta_map.n_theta}")
         summary = minimize_theta(obj, theta0, obj.theta_map.lower_bounds(), opts)
+        return self._results(obj, summary)
+
+    def results_at(self, theta, reml=True, factorization="auto"):
+        """Results with theta held at the given value (no optimization).
+
+        Useful to compare with another program's estimates at its theta, and
+        for profiling: beta, sigma^2 and the BLUPs are the profiled values at theta.
+        """
+        obj = self.objective(reml=reml, factorization=factorization)
+        theta = np.asarray(theta, dtype=float)
+        if theta.shape != (obj.theta_map.n_theta,):
+            raise ValueError(f"theta must have {obj.theta_map.n_theta} values")
+        summary = OptSummary(options=FitOptions(factorization=factorization), theta0=theta,
+                             theta=theta, fmin=obj(theta), n_evals=1, converged=True,
+                             message="evaluated at the given theta")
+        return self._results(obj, summary)
+
+    def _results(self, obj, summary):
+        from statsmodels_crossed.results.lmm import CrossedLMResults, CrossedLMResultsWrapper
+
         comp = obj.components(summary.theta)
         return CrossedLMResultsWrapper(CrossedLMResults(self, obj, comp, summary))

@@ -49,6 +49,7 @@ class CrossedLMResults(LikelihoodModelResults):
         super().__init__(model, beta, normalized_cov_params=RXinv @ RXinv.T,
                          scale=devcomp.sigma2)
         self.use_t = False
+        self.nobs = int(model.nobs)
         self.df_resid = model.nobs - len(beta)
         self.df_model = len(beta)
         self.reml = objective.reml
@@ -181,8 +182,7 @@ class CrossedLMResults(LikelihoodModelResults):
         return out
 
     def _term_for(self, group, design_info):
-        cols = tuple("(Intercept)" if c == "Intercept" else c
-                     for c in design_info.column_names)
+        cols = tuple(design_info.column_names)
         for t, b in zip(self.reterms, self.b):
             if t.group == group and t.columns == cols and not getattr(t, "_used", False):
                 return t, b

@@ -19,9 +19,10 @@
 ##   --skip=x,y           skip parts: kr, satterthwaite, profile, lrt, exact,
 ##                        glmmTMB, default_fit, datasets
 ##   --kr-max-nobs=N      skip Kenward-Roger when nobs > N (default 3500)
-##   --kr-rerun-limit=S   if pbkrtest::vcovAdj takes more than S seconds, do not
-##                        rerun it inside lmerTest; compute the KR se/df from it
-##                        with pbkrtest::Lb_ddf instead (default 60)
+##
+## Kenward-Roger: cases marked kr_lmerTest = FALSE (pbkrtest::vcovAdj takes
+## > 60 s there) do not rerun vcovAdj inside lmerTest; their KR se/df come from
+## the one vcovAdj with pbkrtest::Lb_ddf, which is lmerTest's own computation.
 ##
 ## Requires lme4, lmerTest, pbkrtest, minqa, jsonlite (glmmTMB optional).
 
@@ -47,7 +48,7 @@ parse_args <- function(args) {
     out = file.path(root, "tests", "results", "generated"),
     data = file.path(root, "statsmodels_crossed", "datasets"),
     cases = NULL, skip = character(), overwrite = FALSE,
-    kr_max_nobs = 3500, kr_rerun_limit = 60, root = root
+    kr_max_nobs = 3500, root = root
   )
   for (a in args) {
     kv <- regmatches(a, regexec("^--([^=]+)(=(.*))?$", a))[[1]]
@@ -60,7 +61,6 @@ parse_args <- function(args) {
       skip = opt$skip <- strsplit(val, ",", fixed = TRUE)[[1]],
       overwrite = opt$overwrite <- TRUE,
       "kr-max-nobs" = opt$kr_max_nobs <- as.numeric(val),
-      "kr-rerun-limit" = opt$kr_rerun_limit <- as.numeric(val),
       stop("unknown option --", key)
     )
   }
@@ -118,13 +118,15 @@ DATASETS <- list(
 )
 
 ## One entry per case. Optional: weights, nAGQ, lrt_small (formula of the
-## smaller model of anova(small, big)), profile (profile confidence intervals).
+## smaller model of anova(small, big)), profile (profile confidence intervals),
+## kr_lmerTest (FALSE: KR from one vcovAdj via Lb_ddf, see the header).
 lmm_case <- function(case, dataset, formula, REML, description, notes = character(),
-                     weights = NULL, lrt_small = NULL, profile = FALSE)
+                     weights = NULL, lrt_small = NULL, profile = FALSE,
+                     kr_lmerTest = TRUE)
   list(case = case, dataset = dataset, model_type = "LMM", formula = formula,
        REML = REML, family = "gaussian", link = "identity", nAGQ = NULL,
        weights = weights, description = description, notes = notes,
-       lrt_small = lrt_small, profile = profile)
+       lrt_small = lrt_small, profile = profile, kr_lmerTest = kr_lmerTest)
 
 glmm_case <- function(case, dataset, formula, family, link, nAGQ, description,
                       notes = character(), lrt_small = NULL, profile = FALSE)
@@ -167,11 +169,12 @@ CASES <- list(
   lmm_case("rt_experiment_reml", "rt_experiment", "rt ~ cond + (1 + cond | subj) + (1 + cond | item)", TRUE,
            "Maximal crossed random-effects structure of a subjects x items experiment (two 2x2 covariance blocks), REML."),
   lmm_case("hr_ratings_reml", "hr_ratings", HR, TRUE,
-           "Three partially crossed random intercepts (employees x managers x departments), unbalanced, REML."),
+           "Three partially crossed random intercepts (employees x managers x departments), unbalanced, REML.",
+           kr_lmerTest = FALSE),
   lmm_case("hr_ratings_weighted_reml", "hr_ratings", HR, TRUE,
            "Weighted LMM (prior weights = number of items averaged), REML.",
            notes = "Prior weights: residual variance of row i is sigma^2 / n_items[i]; the criterion includes -sum(log(w)). residuals_pearson = sqrt(w) * residuals_response (lme4 convention, not divided by sigma).",
-           weights = "n_items"),
+           weights = "n_items", kr_lmerTest = FALSE),
   glmm_case("cbpp_binomial_laplace", "cbpp", CBPP, "binomial", "logit", 1L,
             "Binomial GLMM with two-column response, Laplace; LRT for period.",
             lrt_small = "cbind(incidence, size - incidence) ~ 1 + (1 | herd)", profile = TRUE),
@@ -357,7 +360,8 @@ fixef_part <- function(m, cs) {
        stat = obj(setNames(cf[, 3], names(beta))),
        p_wald = if (glmm) obj(setNames(cf[, 4], names(beta))) else NULL,
        vcov = mat(vcov(m)),
-       vcov_rx = if (glmm) mat(vcov(m, use.hessian = FALSE)) else NULL)
+       ## lme4 warns that the two differ (they do, see README): expected
+       vcov_rx = if (glmm) mat(suppressWarnings(vcov(m, use.hessian = FALSE))) else NULL)
 }
 
 covariance_part <- function(m) {
@@ -653,6 +657,7 @@ glmm_objective_at <- function(m, exact = TRUE) {
 }
 
 glmmTMB_part <- function(m, cs, d) {
+  if (cs$nAGQ > 1) return(NULL)   # glmmTMB fits by Laplace only
   if (!requireNamespace("glmmTMB", quietly = TRUE))
     return(list(available = FALSE, reason = "glmmTMB is not installed"))
   env <- new.env(parent = globalenv()); assign(cs$dataset, d, envir = env)
@@ -661,7 +666,6 @@ glmmTMB_part <- function(m, cs, d) {
   fit <- captured(function() eval(parse(text = call_text)[[1]], envir = env))
   tm <- fit$value
   ll <- -2 * as.numeric(logLik(tm))
-  if (cs$nAGQ > 1) ll <- ll - saturated_constant(glmm_pieces(m))
   list(minus2logLik = ll, fixef = obj(glmmTMB::fixef(tm)$cond), seconds = fit$seconds,
        note = "independent Laplace fit by glmmTMB (TMB, exact inner optimization): sanity check of the oracle optimum, not itself a reference")
 }
@@ -685,7 +689,7 @@ anova_block <- function(a) {
   list(terms = arr(rownames(a)), rows = setNames(rows, rownames(a)))
 }
 
-lmertest_part <- function(m, opt) {
+lmertest_part <- function(m, cs, opt) {
   out <- list()
   mt <- lmerTest::as_lmerModLmerTest(m)
   if (!"satterthwaite" %in% opt$skip) {
@@ -693,17 +697,17 @@ lmertest_part <- function(m, opt) {
     out$satterthwaite <- c(coef_block(r$value$s),
                            list(anova_type3 = anova_block(r$value$a), seconds = r$seconds))
   }
-  if (!"kr" %in% opt$skip) out$kenward_roger <- kr_part(m, mt, opt)
+  if (!"kr" %in% opt$skip) out$kenward_roger <- kr_part(m, mt, cs, opt)
   out
 }
 
-kr_part <- function(m, mt, opt) {
+kr_part <- function(m, mt, cs, opt) {
   if (!isREML(m))
     return(list(available = FALSE, reason = "KR is defined for REML fits only (pbkrtest/lmerTest)"))
   if (nobs(m) > opt$kr_max_nobs)
     return(list(available = FALSE, reason = sprintf(
-      "skipped: nobs = %d > %d (pbkrtest forms dense n x n matrices; would not finish in %g s)",
-      nobs(m), opt$kr_max_nobs, opt$kr_rerun_limit)))
+      "skipped: nobs = %d > %d (pbkrtest forms dense n x n matrices; would not finish in 60 s)",
+      nobs(m), opt$kr_max_nobs)))
   va <- captured(function() pbkrtest::vcovAdj(m))  # keeps the P, W attributes Lb_ddf needs
   V <- as.matrix(vcov(m))
   beta <- fixef(m)
@@ -712,7 +716,7 @@ kr_part <- function(m, mt, opt) {
     L <- matrix(0, 1, p); L[j] <- 1
     pbkrtest::Lb_ddf(L, V, va$value)
   }, 0)
-  if (va$seconds <= opt$kr_rerun_limit) {
+  if (cs$kr_lmerTest) {
     r <- captured(function() list(
       s = summary(mt, ddf = "Kenward-Roger")$coefficients,
       a = anova(mt, type = 3, ddf = "Kenward-Roger")))
@@ -728,8 +732,8 @@ kr_part <- function(m, mt, opt) {
     tval <- beta / se
     nm <- names(beta)
     list(available = TRUE, names = arr(nm),
-         method = sprintf("pbkrtest::vcovAdj took %.0f s (> %g s), so lmerTest was not rerun; se = sqrt(diag(vcov_adj)), df = pbkrtest::Lb_ddf(e_j, vcov, vcov_adj), t = estimate/se, p = 2*pt(-|t|, df): identical to lmerTest's KR computation for single coefficients",
-                          va$seconds, opt$kr_rerun_limit),
+         method = sprintf("pbkrtest::vcovAdj took %.0f s (> 60 s on the reference machine), so lmerTest was not rerun; se = sqrt(diag(vcov_adj)), df = pbkrtest::Lb_ddf(e_j, vcov, vcov_adj), t = estimate/se, p = 2*pt(-|t|, df): identical to lmerTest's KR computation for single coefficients",
+                          va$seconds),
          estimate = obj(beta), se = obj(setNames(se, nm)), df = obj(setNames(lb_df, nm)),
          t = obj(tval), p = obj(setNames(2 * pt(-abs(tval), lb_df), nm)),
          anova_type3 = NULL, vcov_adj = mat(as.matrix(va$value)), seconds_vcovAdj = va$seconds)
@@ -805,11 +809,11 @@ run_case <- function(cs, opt, vers) {
     rec$objective_at <- glmm_objective_at(m, exact = !"exact" %in% skip)
   } else {
     rec$objective_at <- lmm_objective_at(m)
-    if (!all(c("satterthwaite", "kr") %in% skip)) rec$lmerTest <- lmertest_part(m, opt)
+    if (!all(c("satterthwaite", "kr") %in% skip)) rec$lmerTest <- lmertest_part(m, cs, opt)
   }
   if (!is.null(cs$lrt_small) && !"lrt" %in% skip) rec$lrt <- lrt_part(m, cs, d)
   if (cs$profile && !"profile" %in% skip) rec$confint_profile <- profile_part(m)
-  if (glmm && !"glmmTMB" %in% skip) rec$cross_check_glmmTMB <- glmmTMB_part(m, cs, d)
+  if (glmm && !"glmmTMB" %in% skip) rec["cross_check_glmmTMB"] <- list(glmmTMB_part(m, cs, d))
   rec
 }
 
