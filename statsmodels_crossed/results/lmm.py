@@ -124,7 +124,7 @@ class CrossedLMResults(LikelihoodModelResults):
         variance / (sum of those variances + sigma^2)."""
         total = sum(self.variance_components.values()) + self.scale
         return pd.Series({k: v / total for k, v in self.variance_components.items()},
-                         name="ICC")
+                         name="ICC", dtype=float)
 
     def varcorr(self):
         """Variances, SDs and correlations as a tidy DataFrame (lme4's

@@ -37,12 +37,14 @@ def random_effects_table(res):
     vc = res.varcorr()
     rows = []
     for _, r in vc.iterrows():
-        if r["var2"] is None:
-            rows.append([r["group"], r["var1"] or "", _fmt(r["vcov"]), _fmt(r["sdcor"]), ""])
+        if pd.isna(r["var2"]):
+            term = "" if pd.isna(r["var1"]) else r["var1"]
+            rows.append([r["group"], term, _fmt(r["vcov"]), _fmt(r["sdcor"]), ""])
         else:
             rows.append([r["group"], f"{r['var1']} ~ {r['var2']}", _fmt(r["vcov"]), "",
                          _fmt(r["sdcor"], 3)])
-    return pd.DataFrame(rows, columns=["Group", "Term", "Variance", "Std.Dev.", "Corr."])
+    return pd.DataFrame(rows, columns=["Random effects", "Term", "Variance", "Std.Dev.",
+                                       "Corr."])
 
 
 def build_summary(res, alpha=0.05, title=None):
@@ -51,7 +53,6 @@ def build_summary(res, alpha=0.05, title=None):
     smry.add_title(title or "Linear mixed model with crossed random effects")
     smry.add_dict(model_info(res), ncols=2)
     smry.add_df(res._fixed_effects_table(alpha))
-    smry.add_text("Random effects:")
     smry.add_df(random_effects_table(res), index=False)
     smry.add_text(f"Factorization: {res.factorization}")
     return smry

@@ -1,0 +1,99 @@
+"""Both factorization paths against the dense textbook computation, and each other."""
+import numpy as np
+import pytest
+
+from statsmodels_crossed.design.crossprod import CrossProducts
+from statsmodels_crossed.design.theta import ThetaMap
+from statsmodels_crossed.linalg.factorization import make_factorization
+from tests.linalg.dense_reference import dense_components, random_problem
+
+PROBLEMS = {
+    "three crossed, vector first term": dict(levels=(23, 11, 5), ks=(2, 1, 3)),
+    "scalar crossed": dict(levels=(40, 30), ks=(1, 1)),
+    "unsorted terms": dict(levels=(5, 31, 12), ks=(1, 2, 1)),
+    "single term": dict(levels=(19,), ks=(2,)),
+    "unweighted, p=1": dict(levels=(15, 8), ks=(1, 2), p=1, weights=False),
+}
+KINDS = ["blocked", "cholmod"]
+
+
+def random_theta(ks, seed):
+    rng = np.random.default_rng(seed)
+    tmap = ThetaMap(ks)
+    theta = rng.uniform(0.2, 1.5, tmap.n_theta)
+    theta[~tmap.is_diagonal()] = rng.normal(scale=0.4, size=(~tmap.is_diagonal()).sum())
+    return tmap, theta
+
+
+@pytest.fixture(params=list(PROBLEMS), scope="module")
+def problem(request):
+    terms, X, y, w = random_problem(3, **PROBLEMS[request.param])
+    cp = CrossProducts(terms, X, y, w)
+    tmap, theta = random_theta(cp.ks, 5)
+    lambdas = tmap.lambdas(theta)
+    return cp, lambdas, dense_components(cp.terms, X, y, w, lambdas)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_components_match_dense(problem, kind):
+    cp, lambdas, want = problem
+    f = make_factorization(cp, kind)
+    assert f.update(lambdas)
+    np.testing.assert_allclose([f.ldL2, f.ldRX2, f.pwrss],
+                               [want["ldL2"], want["ldRX2"], want["pwrss"]], rtol=1e-10)
+    beta = f.beta()
+    np.testing.assert_allclose(beta, want["beta"], rtol=1e-9, atol=1e-11)
+    u = np.concatenate([ut.ravel() for ut in f.u(beta)])
+    np.testing.assert_allclose(u, want["u"], rtol=1e-9, atol=1e-11)
+    RX = f.RX()
+    assert np.allclose(RX, np.triu(RX))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_conditional_variances_match_dense(problem, kind):
+    cp, lambdas, want = problem
+    f = make_factorization(cp, kind)
+    f.update(lambdas)
+    inv = want["condvar_u"]
+    start = 0
+    for t, blocks in zip(cp.terms, f.condvar_u()):
+        for lvl in range(t.n_levels):
+            sl = slice(start + lvl * t.k, start + (lvl + 1) * t.k)
+            np.testing.assert_allclose(blocks[lvl], inv[sl, sl], rtol=1e-9, atol=1e-12)
+        start += t.q
+
+
+def test_paths_agree_to_1e10(problem):
+    cp, lambdas, _ = problem
+    fb, fc = make_factorization(cp, "blocked"), make_factorization(cp, "cholmod")
+    for scale in (1.0, 0.1, 3.0):
+        lams = [lam * scale for lam in lambdas]
+        fb.update(lams)
+        fc.update(lams)
+        np.testing.assert_allclose([fb.ldL2, fb.ldRX2, fb.pwrss], [fc.ldL2, fc.ldRX2, fc.pwrss],
+                                   rtol=1e-10)
+
+
+def test_refactorization_reuses_pattern(problem):
+    """Updating the same object at several theta gives what fresh objects give."""
+    cp, lambdas, _ = problem
+    for kind in KINDS:
+        f = make_factorization(cp, kind)
+        f.update([lam * 2 for lam in lambdas])
+        f.update(lambdas)
+        g = make_factorization(cp, kind)
+        g.update(lambdas)
+        assert f.ldL2 == pytest.approx(g.ldL2, rel=1e-12)
+        assert f.pwrss == pytest.approx(g.pwrss, rel=1e-12)
+
+
+def test_describe_names_the_blocks(problem):
+    cp, _, _ = problem
+    assert "blocked" in make_factorization(cp, "blocked").describe()
+    assert "CHOLMOD" in make_factorization(cp, "cholmod").describe()
+
+
+def test_unknown_factorization_is_refused(problem):
+    cp, _, _ = problem
+    with pytest.raises(ValueError, match="factorization must be"):
+        make_factorization(cp, "lu")

@@ -1,0 +1,62 @@
+"""Each Cython kernel against its NumPy twin."""
+import numpy as np
+import pytest
+
+from statsmodels_crossed.linalg import _assemble, _rank_update, numpy_twins
+
+
+@pytest.fixture
+def rows():
+    rng = np.random.default_rng(0)
+    n = 500
+    return {"a": rng.integers(0, 17, n).astype(np.int32),
+            "b": rng.integers(0, 9, n).astype(np.int32),
+            "Xa": rng.normal(size=(n, 2)), "Xb": rng.normal(size=(n, 3)),
+            "w": rng.uniform(0.1, 3, n), "D": rng.normal(size=(n, 4))}
+
+
+def test_diag_blocks(rows):
+    got, want = np.zeros((17, 2, 2)), np.zeros((17, 2, 2))
+    _assemble.diag_blocks(rows["a"], rows["Xa"], rows["w"], got)
+    numpy_twins.diag_blocks(rows["a"], rows["Xa"], rows["w"], want)
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+def test_dense_cross(rows):
+    got, want = np.zeros((4, 17, 2)), np.zeros((4, 17, 2))
+    _assemble.dense_cross(rows["a"], rows["Xa"], rows["w"], rows["D"], got)
+    numpy_twins.dense_cross(rows["a"], rows["Xa"], rows["w"], rows["D"], want)
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+def test_pair_pattern_and_blocks(rows):
+    n = len(rows["a"])
+    colptr, pair = np.empty(10, np.int64), np.empty(n, np.int64)
+    order, work, rowidx = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int32)
+    nnz = _assemble.pair_pattern(rows["a"], rows["b"], 17, 9, colptr, pair, order, work, rowidx)
+    want_colptr, want_rowidx, want_pair = numpy_twins.pair_pattern(rows["a"], rows["b"], 17, 9)
+    np.testing.assert_array_equal(colptr, want_colptr)
+    np.testing.assert_array_equal(rowidx[:nnz], want_rowidx)
+    np.testing.assert_array_equal(pair, want_pair)
+    got, want = np.zeros((nnz, 2, 3)), np.zeros((nnz, 2, 3))
+    _assemble.pair_blocks(pair, rows["Xa"], rows["Xb"], rows["w"], got)
+    numpy_twins.pair_blocks(pair, rows["Xa"], rows["Xb"], rows["w"], want)
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+def test_syrk_sub_csc():
+    rng = np.random.default_rng(1)
+    m, ncol = 12, 30
+    dense = rng.normal(size=(m, ncol)) * (rng.uniform(size=(m, ncol)) < 0.3)
+    colptr = np.concatenate([[0], np.cumsum((dense != 0).sum(0))]).astype(np.int64)
+    rowidx = np.concatenate([np.flatnonzero(dense[:, j]) for j in range(ncol)]).astype(np.int32)
+    data = np.concatenate([dense[dense[:, j] != 0, j] for j in range(ncol)])
+    S0 = rng.normal(size=(m, m))
+    got, want = np.asfortranarray(S0.copy()), S0.copy()
+    _rank_update.syrk_sub_csc(colptr, rowidx, data, got)
+    numpy_twins.syrk_sub_csc(colptr, rowidx, data, want)
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+    lower = np.tril_indices(m)
+    np.testing.assert_allclose(got[lower], (S0 - dense @ dense.T)[lower], rtol=1e-12, atol=1e-12)
+    upper = np.triu_indices(m, 1)
+    np.testing.assert_array_equal(got[upper], S0[upper])
