@@ -107,7 +107,7 @@ def build_model_frame(parsed, data, weights=None, missing="drop", eval_env=0):
         keep &= ok
     w = _weights_column(weights, frame)
     if w is not None:
-        ok = np.isfinite(w) if np.issubdtype(w.dtype, np.number) else pd.notna(w)
+        ok = ~np.isnan(w)
         reasons["the weights"] = ~ok
         keep &= ok
     if not keep.all() and missing in ("raise", "none"):

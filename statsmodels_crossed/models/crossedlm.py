@@ -89,11 +89,13 @@ class CrossedLM(base.LikelihoodModel):
         self.weights = check.check_weights(weights, self.nobs)
         self._y = check.check_response(self.endog, self.endog_names)
         self.reterms = self._make_terms(groups, exog_re, re_terms)
-        check.check_terms(self.reterms, self.nobs)
+        check.check_terms(self.reterms, int(self.nobs))
         X = np.asarray(self.exog, dtype=float)
         if not np.isfinite(X).all():
             raise DataError("the fixed-effects design matrix has NaN or infinite values")
         self.kept_columns = check.full_rank_columns(X, self.exog_names)
+        if len(self.kept_columns) < X.shape[1]:
+            self.data.param_names = self.fe_names
         self.group_frame = groups
 
     def initialize(self):
