@@ -252,6 +252,34 @@ def write_markdown(path: Path, lines: list[str]) -> None:
 
 # ------------------------------------------------------------------ main
 
+def rerender(args) -> int:
+    """Tables from earlier results files, merged in order."""
+    merged: dict = {}
+    machine, runs = {}, []
+    for path in args.load:
+        doc = json.loads(path.read_text())
+        machine = doc["machine"] or machine
+        runs.append(" ".join(doc["argv"]) or "(all)")
+        for case, res in doc["results"].items():
+            if isinstance(res, dict):
+                merged.setdefault(case, {}).update(res)
+            else:
+                merged[case] = res
+    order = [c for c in cases.CASES if c in merged]
+    merged = {c: merged[c] for c in order}
+    stamp = dt.datetime.fromtimestamp(max(p.stat().st_mtime for p in args.load),
+                                      dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    args.argv = []
+    args.smoke = False
+    lines = render(merged, machine, args, stamp)
+    lines[0] = (f"Measured up to {stamp}, merged from {len(runs)} runs of "
+                f"`python benchmarks/run.py` ({'; '.join(runs)}):")
+    print("\n".join(lines))
+    if args.markdown:
+        write_markdown(args.markdown, lines)
+    return 0
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -271,8 +299,13 @@ def main(argv=None) -> int:
                     help="rewrite the results section of this file (benchmarks/README.md)")
     ap.add_argument("--smoke", action="store_true",
                     help="tiny sizes, no insteval, default package ours (CI)")
+    ap.add_argument("--load", type=Path, nargs="+", default=None, metavar="JSON",
+                    help="run nothing: merge these results files (later ones win per "
+                         "case and package) and print / --markdown them")
     args = ap.parse_args(argv)
     args.argv = argv
+    if args.load:
+        return rerender(args)
     names = args.cases or list(cases.SMOKE_CASES if args.smoke else cases.CASES)
     unknown = [c for c in names if c not in cases.CASES]
     if unknown:

@@ -85,7 +85,7 @@ class CrossProducts:
         self.diag, self.xyz = [], []
         for t in self.terms:
             blocks = np.zeros((t.n_levels, t.k, t.k))
-            _assemble.diag_blocks(t.codes, t.X, w, blocks)
+            _assemble.pair_blocks(t.codes.astype(np.int64), t.X, t.X, w, blocks)
             self.diag.append(blocks)
             cross = np.zeros((self.p + 1, t.n_levels, t.k))
             _assemble.dense_cross(t.codes, t.X, w, D, cross)

@@ -7,21 +7,6 @@ buffers out.  The NumPy twins in ``numpy_twins.py`` define what each computes.
 from libc.stdint cimport int32_t, int64_t
 
 
-def diag_blocks(const int32_t[::1] codes, const double[:, ::1] Xt,
-                const double[::1] w, double[:, :, ::1] out):
-    """out[codes[i]] += w[i] * outer(Xt[i], Xt[i])  (Z_t' W Z_t, one k x k block a level)."""
-    cdef Py_ssize_t i, r, c, n = codes.shape[0], k = Xt.shape[1]
-    cdef int32_t g
-    cdef double wr
-    with nogil:
-        for i in range(n):
-            g = codes[i]
-            for r in range(k):
-                wr = w[i] * Xt[i, r]
-                for c in range(k):
-                    out[g, r, c] += wr * Xt[i, c]
-
-
 def dense_cross(const int32_t[::1] codes, const double[:, ::1] Xt,
                 const double[::1] w, const double[:, ::1] D,
                 double[:, :, ::1] out):
@@ -93,7 +78,11 @@ def pair_pattern(const int32_t[::1] codes_a, const int32_t[::1] codes_b,
 def pair_blocks(const int64_t[::1] pair_of_row, const double[:, ::1] Xa,
                 const double[:, ::1] Xb, const double[::1] w,
                 double[:, :, ::1] out):
-    """out[pair_of_row[i]] += w[i] * outer(Xa[i], Xb[i])  (blocks of Z_a' W Z_b)."""
+    """out[pair_of_row[i]] += w[i] * outer(Xa[i], Xb[i])  (blocks of Z_a' W Z_b).
+
+    With ``pair_of_row`` the level codes of one term and ``Xa = Xb`` its model
+    matrix, this is the block diagonal Z_t' W Z_t.
+    """
     cdef Py_ssize_t i, r, c, n = pair_of_row.shape[0]
     cdef Py_ssize_t ka = Xa.shape[1], kb = Xb.shape[1]
     cdef int64_t e

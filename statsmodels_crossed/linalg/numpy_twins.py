@@ -6,11 +6,6 @@ twin.  They are slower (they allocate n-sized temporaries) but simple.
 import numpy as np
 
 
-def diag_blocks(codes, Xt, w, out):
-    """out[codes[i]] += w[i] * outer(Xt[i], Xt[i])."""
-    np.add.at(out, codes, w[:, None, None] * Xt[:, :, None] * Xt[:, None, :])
-
-
 def dense_cross(codes, Xt, w, D, out):
     """out[:, codes[i], r] += w[i] * Xt[i, r] * D[i, :]."""
     contrib = (w[:, None, None] * Xt[:, None, :]) * D[:, :, None]   # (n, m, k)

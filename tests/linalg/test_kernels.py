@@ -15,11 +15,13 @@ def rows():
             "w": rng.uniform(0.1, 3, n), "D": rng.normal(size=(n, 4))}
 
 
-def test_diag_blocks(rows):
-    got, want = np.zeros((17, 2, 2)), np.zeros((17, 2, 2))
-    _assemble.diag_blocks(rows["a"], rows["Xa"], rows["w"], got)
-    numpy_twins.diag_blocks(rows["a"], rows["Xa"], rows["w"], want)
-    np.testing.assert_allclose(got, want, rtol=1e-13)
+def test_pair_blocks_of_one_term_is_its_block_diagonal(rows):
+    got = np.zeros((17, 2, 2))
+    _assemble.pair_blocks(rows["a"].astype(np.int64), rows["Xa"], rows["Xa"], rows["w"], got)
+    for lvl in range(17):
+        X = rows["Xa"][rows["a"] == lvl]
+        np.testing.assert_allclose(got[lvl], (X * rows["w"][rows["a"] == lvl, None]).T @ X,
+                                   rtol=1e-12)
 
 
 def test_dense_cross(rows):
