@@ -111,6 +111,10 @@ def fmt_mb(x: float | None) -> str:
     return f"{x:.0f} MB" if x < 1024 else f"{x / 1024:.2f} GB"
 
 
+def fmt_delta(x: float) -> str:
+    return f"{x:.2g}" if abs(x) < 1 else f"{x:.1f}"
+
+
 def norm_name(name: str) -> str:
     """'Intercept' / 'service[T.1]' / 'C(cond)[T.x]' -> lme4's '(Intercept)' / 'service1'."""
     name = str(name)
@@ -167,7 +171,7 @@ def fit_table(case, results: dict, baseline: str) -> list[str]:
                 note.append("; ".join(info["conv_messages"])[:80])
             rows.append([name, fmt_s(med), str(len(r["times"])), fmt_s(r["times"][0]),
                          fmt_s(r.get("whole_seconds")), fmt_mb(r.get("peak_rss_mb")),
-                         f"{r['objective']:.4f}", f"{r['objective'] - best:.2g}",
+                         f"{r['objective']:.4f}", fmt_delta(r["objective"] - best),
                          "—" if d is None else f"{d:.2g}",
                          f"{med / base:.2f}x" if base else "—", ", ".join(note)])
         elif st == "timeout":
@@ -215,6 +219,10 @@ def machine_lines(machine: dict, all_results: dict) -> list[str]:
              f"Python {machine['python']}, numpy {machine['numpy']}, scipy {machine['scipy']}",
              f"- BLAS seen by the Python workers (threadpoolctl, with {' and '.join(UNSET_ENV)} "
              f"unset): {blas}"]
+    if "loadavg_start" in machine:
+        lines.append(f"- Load average (1 min) at start / end of the run: "
+                     f"{machine['loadavg_start']:.1f} / {machine['loadavg_end']:.1f} "
+                     f"(other work on the machine slows every package alike only roughly)")
     for res in all_results.values():
         r = res.get("lme4") if isinstance(res, dict) else None
         if r and r.get("status") == "ok":
@@ -319,6 +327,7 @@ def main(argv=None) -> int:
         args.repeats = min(args.repeats, 2)
 
     machine = spawn(["--machine"], 120, 0)
+    machine["loadavg_start"] = os.getloadavg()[0]
     common = ["--repeats", str(args.repeats), "--short", str(args.short),
               "--budget", str(args.budget)] + (["--smoke"] if args.smoke else [])
     all_results: dict = {}
@@ -350,6 +359,7 @@ def main(argv=None) -> int:
             print(f"   {pkg}: {msg}", file=sys.stderr, flush=True)
         all_results[name] = res
 
+    machine["loadavg_end"] = os.getloadavg()[0]
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = render(all_results, machine, args, stamp)
     print("\n".join(lines))
