@@ -43,7 +43,8 @@ def sort_terms(terms):
 
 
 def pair_blocks(term_i, term_j, w):
-    """The :class:`BlockList` of Z_i' W Z_j (one pass over the rows)."""
+    """The :class:`BlockList` of Z_i' W Z_j (one pass over the rows), and the
+    entry of each row (to recompute the values for new weights)."""
     n = len(w)
     colptr = np.empty(term_j.n_levels + 1, dtype=np.int64)
     pair_of_row = np.empty(n, dtype=np.int64)
@@ -56,7 +57,7 @@ def pair_blocks(term_i, term_j, w):
     values = np.zeros((nnz, term_i.k, term_j.k))
     _assemble.pair_blocks(pair_of_row, term_i.X, term_j.X, w, values)
     cols = np.repeat(np.arange(term_j.n_levels), np.diff(colptr))
-    return BlockList(rowidx[:nnz].astype(np.int64), cols, colptr, values)
+    return BlockList(rowidx[:nnz].astype(np.int64), cols, colptr, values), pair_of_row
 
 
 class CrossProducts:
@@ -77,21 +78,41 @@ class CrossProducts:
         n, self.p = X.shape
         self.n = n
         w = np.ones(n) if weights is None else np.ascontiguousarray(weights, dtype=float)
+        self.diag = [np.zeros((t.n_levels, t.k, t.k)) for t in self.terms]
+        self.xyz = [np.zeros((self.p + 1, t.n_levels, t.k)) for t in self.terms]
+        self.off, self._pair_of_row = {}, {}
+        for i in range(len(self.terms)):
+            for j in range(i):
+                self.off[(i, j)], self._pair_of_row[(i, j)] = pair_blocks(
+                    self.terms[i], self.terms[j], w)
+        self._fill(X, y, w)
         self.sum_log_w = float(np.log(w).sum()) if weights is not None else 0.0
-        D = np.empty((n, self.p + 1))
+
+    def _fill(self, X, y, w):
+        D = np.empty((self.n, self.p + 1))
         D[:, :self.p] = X
         D[:, self.p] = y
         self.xyxy = (D * w[:, None]).T @ D
-        self.diag, self.xyz = [], []
-        for t in self.terms:
-            blocks = np.zeros((t.n_levels, t.k, t.k))
-            _assemble.pair_blocks(t.codes.astype(np.int64), t.X, t.X, w, blocks)
-            self.diag.append(blocks)
-            cross = np.zeros((self.p + 1, t.n_levels, t.k))
+        for t, diag, cross in zip(self.terms, self.diag, self.xyz):
+            diag.fill(0.0)
+            _assemble.pair_blocks(t.codes.astype(np.int64), t.X, t.X, w, diag)
+            cross.fill(0.0)
             _assemble.dense_cross(t.codes, t.X, w, D, cross)
-            self.xyz.append(cross)
-        self.off = {(i, j): pair_blocks(self.terms[i], self.terms[j], w)
-                    for i in range(len(self.terms)) for j in range(i)}
+        for (i, j), bl in self.off.items():
+            bl.values.fill(0.0)
+            _assemble.pair_blocks(self._pair_of_row[(i, j)], self.terms[i].X,
+                                  self.terms[j].X, w, bl.values)
+
+    def reweight(self, weights, y, X):
+        """Recompute every block in place for new weights, response and X.
+
+        The sparsity pattern (which level pairs occur) does not change, so
+        factorization objects built on this instance stay valid: PIRLS calls
+        this once per iteration with the working weights and response.
+        ``sum_log_w`` is left as it was (it belongs to the prior weights).
+        """
+        X = np.asarray(X, dtype=float).reshape(self.n, self.p)
+        self._fill(X, np.asarray(y, dtype=float), np.ascontiguousarray(weights, dtype=float))
 
     @property
     def ks(self):

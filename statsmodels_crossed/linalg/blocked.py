@@ -182,6 +182,25 @@ class BlockedCholesky:
         u1 = np.einsum("lck,lc->lk", self.L11inv, rhs1)       # L11^{-T} rhs
         return [u1] + self._split_rest(u_r)
 
+    def solve_lower(self, B):
+        """``L^{-1} B`` for the factor L of the system without y, rows ordered [Z, X].
+
+        ``L L' = [[Lambda'Z'WZ Lambda + I, Lambda'Z'WX], [X'WZ Lambda, X'WX]]``;
+        ``B`` has q + p rows (Z in term order, level-major within a term).
+        Leverages are ``w_i |L^{-1} [Lambda' z_i; x_i]|^2``.
+        """
+        B = np.asarray(B, dtype=float)
+        one_d = B.ndim == 1
+        B = B.reshape(B.shape[0], -1)
+        q1, r = self.l1 * self.k1, B.shape[1]
+        y1 = np.einsum("lcd,ldr->lcr", self.L11inv,
+                       B[:q1].reshape(self.l1, self.k1, r)).reshape(q1, r)
+        rest = B[q1:] - self._w_matrix()[:-1] @ y1
+        m1 = self.m - 1
+        yr = solve_triangular(self.S[:m1, :m1], rest, lower=True) if m1 else rest
+        out = np.vstack([y1, yr])
+        return out[:, 0] if one_d else out
+
     def condvar_u(self):
         """Diagonal blocks of (L_Z L_Z')^{-1}: one (l_t, k_t, k_t) stack per term."""
         mz = self.mz
@@ -216,6 +235,6 @@ class BlockedCholesky:
         """One line per block of the factor, with its storage."""
         t0 = self.cp.terms[0]
         return (f"blocked Cholesky: block-diagonal {t0.group} ({self.l1} blocks of "
-                f"{self.k1}x{self.k1}); sparse W with {len(self.w_data)} non-zeros; "
+                f"{self.k1}x{self.k1}); sparse W with {len(self._w_src)} non-zeros; "
                 f"dense Schur complement {self.m}x{self.m} "
                 f"({self.mz} random effects + {self.cp.p} fixed + y)")

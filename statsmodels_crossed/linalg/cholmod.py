@@ -1,30 +1,24 @@
 """The single adapter through which the package reaches CHOLMOD (scikit-sparse).
 
-Two scikit-sparse APIs are served:
-
-* 0.4.x (``sksparse.cholmod.analyze`` returning a ``Factor``), the only series that
-  builds against SuiteSparse 5.x (Debian 12);
-* 0.5.x (``sksparse.cholmod.CholeskyFactor``), which needs SuiteSparse >= 7.4.
-
-scikit-sparse is imported lazily, so this module imports without it; then
-`available` is False and `SparseCholesky` raises ImportError.
+It serves scikit-sparse 0.4.x (``sksparse.cholmod.analyze`` -> ``Factor``; the only
+series that builds against SuiteSparse 5.x, as on Debian 12) and 0.5.x
+(``sksparse.cholmod.CholeskyFactor``; needs SuiteSparse >= 7.4). scikit-sparse is
+imported lazily: without it this module imports, `available` is False and
+`SparseCholesky` raises ImportError.
 
 Notes
 -----
-Facts about the backends that shape this module (measured, see DESIGN.md 8):
-
-* 0.4 factors in supernodal mode, so the factor is always LL' and a numeric
-  refactorization updates the same object in place.  ``Factor.D()`` reads
-  ``diag(L)**2`` straight from the supernodes without copying the factor.
-* 0.5's ``factorize`` converts the factor to simplicial form, which makes a
-  second factorization of the same object ~10x slower, so every factorization
-  starts from a copy of the symbolic factor.  Its ``logdet()`` copies the
-  factor; the diagonal is read from the read-only CSC view ``factor`` instead
-  (a simplicial CHOLMOD factor stores the diagonal first in each column).
+0.4 runs in supernodal mode (always LL'), refactors in place, and its ``D()``
+reads ``diag(L)**2`` from the supernodes without copying. 0.5's ``factorize``
+leaves the factor simplicial (refactoring it is ~10x slower), so each numeric
+factorization starts from a copy of the symbolic one, and since its ``logdet()``
+copies the factor, the diagonal is read from the CSC view ``factor`` (a
+simplicial factor stores the diagonal first in each column). DESIGN.md 8.
 """
 from __future__ import annotations
 
 import importlib
+from importlib import metadata
 
 import numpy as np
 import scipy.sparse as sp
@@ -42,7 +36,7 @@ _INSTALL_HINT = (
 
 
 def _cholmod():
-    """Import ``sksparse.cholmod`` or raise ImportError with install instructions."""
+    """Import ``sksparse.cholmod``, or raise ImportError with install instructions."""
     try:
         return importlib.import_module("sksparse.cholmod")
     except ImportError as exc:
@@ -62,8 +56,6 @@ def backend_version() -> str | None:
     """Return the installed scikit-sparse version, or None if it is unavailable."""
     if not available():
         return None
-    from importlib import metadata
-
     try:
         return metadata.version("scikit-sparse")
     except metadata.PackageNotFoundError:
@@ -79,30 +71,26 @@ class _Sksparse04:
         self._factor = None
 
     def factorize(self, A, beta):
-        # Refactor in place; start again from the symbolic factor after a failure.
-        f, self._factor = self._factor, None
-        if f is None:
-            f = self._symbolic.copy()
+        f, self._factor = self._factor, None  # after a failure, start from scratch
+        f = self._symbolic.copy() if f is None else f
         f.cholesky_inplace(A, beta=beta)
         self._factor = f
 
     def diag_L(self):
-        # Supernodal factors are LL', for which D() returns diag(L)**2.
-        return np.sqrt(self._factor.D())
+        return np.sqrt(self._factor.D())  # D() of an LL' factor is diag(L)**2
 
     def solve(self, b, system):
         if system == "A":
             return self._factor.solve_A(b)
-        if system == "L":
-            return self._factor.solve_L(b, use_LDLt_decomposition=False)
-        return self._factor.solve_Lt(b, use_LDLt_decomposition=False)
+        solve = self._factor.solve_L if system == "L" else self._factor.solve_Lt
+        return solve(b, use_LDLt_decomposition=False)  # the L of LL', not of LDL'
 
     def L(self):
         return self._factor.L()
 
 
 class _Sksparse05:
-    """scikit-sparse 0.5.x: ``CholeskyFactor``, one copy of the symbolic per factorization."""
+    """scikit-sparse 0.5.x: ``CholeskyFactor``, a copy of the symbolic per factor."""
 
     def __init__(self, cholmod, A, ordering):
         self._symbolic = cholmod.CholeskyFactor(A, lower=True, order=ordering)
@@ -111,9 +99,7 @@ class _Sksparse05:
 
     def factorize(self, A, beta):
         self._factor = None
-        f = self._symbolic.copy()
-        f.factorize(A, ldl=False, beta=beta)
-        self._factor = f
+        self._factor = self._symbolic.copy().factorize(A, ldl=False, beta=beta)
 
     def diag_L(self):
         view = self._factor.factor  # read-only CSC view of the simplicial LL' factor
@@ -130,20 +116,17 @@ class SparseCholesky:
     """LL' factor of a symmetric positive definite sparse matrix with a fixed pattern.
 
     Symbolic analysis (fill-reducing permutation P) once in ``__init__``; numeric
-    factorizations per call of `factorize`, with
-
-        L L' = P (A + beta I) P'.
+    factorizations per call of `factorize`, with ``L L' = P (A + beta I) P'``.
 
     Parameters
     ----------
     A : scipy.sparse matrix or array, shape (n, n)
-        Symmetric; only its lower triangle (diagonal included) is read, so either
-        the full matrix or its lower triangle may be passed. CSC with sorted
-        indices and float64 values avoids a conversion; other formats are converted.
-        Only the pattern matters here.
+        Symmetric. Only its lower triangle (with the diagonal) is read, so the full
+        matrix or its lower triangle may be given; CSC with float64 values avoids
+        a conversion. Only the pattern is used here.
     ordering : {"default", "best", "natural", "amd", "metis", "nesdis", "colamd"}
-        CHOLMOD's fill-reducing ordering. "default" tries AMD and, if the fill is
-        large, METIS; "natural" keeps P = I.
+        CHOLMOD's fill-reducing ordering. "default" is AMD, or METIS when AMD's
+        fill is large; "natural" keeps P = I.
 
     Attributes
     ----------
@@ -152,7 +135,7 @@ class SparseCholesky:
     perm : ndarray of intp, shape (n,)
         P as an index vector: ``(P x)[i] = x[perm[i]]``.
     beta : float or None
-        The shift of the current factorization; None before `factorize`.
+        The shift of the current numeric factor; None while there is none.
 
     Raises
     ------
@@ -176,13 +159,13 @@ class SparseCholesky:
         self.beta = None
 
     def factorize(self, A, beta: float = 0.0) -> "SparseCholesky":
-        """Compute L with L L' = P (A + beta I) P' for new values on the analysed pattern.
+        """Compute L with ``L L' = P (A + beta I) P'`` for new values of A.
 
         Parameters
         ----------
         A : scipy.sparse matrix or array, shape (n, n)
-            Same pattern (full or lower triangle, as in ``__init__``) as the
-            analysed matrix; only the lower triangle is read.
+            Same pattern as the analysed matrix (full or lower triangle, as in
+            ``__init__``); only the lower triangle is read.
         beta : float
             Shift added to the diagonal.
 
@@ -194,7 +177,7 @@ class SparseCholesky:
         Raises
         ------
         numpy.linalg.LinAlgError
-            If A + beta I is not positive definite. The previous factor is discarded.
+            If A + beta I is not positive definite; the previous factor is dropped.
         """
         A = _as_csc(A, self._itype)
         if A.shape != (self.n, self.n):
@@ -204,31 +187,31 @@ class SparseCholesky:
         try:
             self._backend.factorize(A, beta)
         except self._not_pd as exc:
-            column = getattr(exc, "column", None)
-            where = "" if column is None else f" at column {column} of P (A + beta I) P'"
+            col = getattr(exc, "column", None)
+            where = "" if col is None else f" at column {col} of P (A + beta I) P'"
             raise np.linalg.LinAlgError(
-                f"A + beta*I (beta={beta:g}) is not positive definite: CHOLMOD's "
-                f"Cholesky factorization failed{where} ({exc})"
+                f"A + beta*I (beta={beta:g}) is not positive definite: the "
+                f"Cholesky factorization failed{where} (CHOLMOD: {exc})"
             ) from exc
         self.beta = beta
         return self
 
     def logdet(self) -> float:
-        """Return log det(A + beta I) = 2 sum(log(diag(L))), read from L's diagonal."""
+        """Return log det(A + beta I) = 2 sum(log(diag(L))), from L's diagonal."""
         return 2.0 * float(np.sum(np.log(self._factored().diag_L())))
 
     def solve_A(self, b) -> np.ndarray:
-        """Return (A + beta I)^{-1} b for a dense b of shape (n,) or (n, k)."""
+        """Return (A + beta I)^{-1} b for dense b of shape (n,) or (n, k)."""
         return self._factored().solve(self._rhs(b), "A")
 
     def solve_L(self, b) -> np.ndarray:
-        """Return L^{-1} (P b) for a dense b of shape (n,) or (n, k)."""
+        """Return L^{-1} (P b) for dense b of shape (n,) or (n, k)."""
         return self._factored().solve(self._rhs(b)[self.perm], "L")
 
     def solve_Lt(self, b) -> np.ndarray:
-        """Return P' L^{-T} b for a dense b of shape (n,) or (n, k).
+        """Return P' L^{-T} b for dense b of shape (n,) or (n, k).
 
-        ``solve_Lt(solve_L(b))`` equals ``solve_A(b)``.
+        ``solve_Lt(solve_L(b))`` is ``solve_A(b)``.
         """
         x = self._factored().solve(self._rhs(b), "Lt")
         out = np.empty_like(x)
@@ -247,12 +230,12 @@ class SparseCholesky:
     def _rhs(self, b):
         b = np.asarray(b, dtype=np.float64)
         if b.ndim not in (1, 2) or b.shape[0] != self.n:
-            raise ValueError(f"b must have shape ({self.n},) or ({self.n}, k), got {b.shape}")
+            raise ValueError(f"b must be ({self.n},) or ({self.n}, k), got {b.shape}")
         return b
 
 
 def _as_csc(A, itype=None):
-    """Return A as a float64 CSC matrix (index dtype ``itype`` if given), copying only if needed."""
+    """Return A as float64 CSC (index dtype ``itype`` if given); copy only if needed."""
     if not sp.issparse(A):
         raise TypeError(f"A must be a scipy.sparse matrix, got {type(A).__name__}")
     if A.format != "csc":
@@ -260,7 +243,6 @@ def _as_csc(A, itype=None):
     if A.dtype != np.float64:
         A = A.astype(np.float64)
     if itype is not None and (A.indices.dtype != itype or A.indptr.dtype != itype):
-        # Set the arrays directly: scipy's constructor may pick another index dtype.
-        A = A.copy()
+        A = A.copy()  # set the arrays directly: scipy's constructor picks its own dtype
         A.indices, A.indptr = A.indices.astype(itype), A.indptr.astype(itype)
     return A

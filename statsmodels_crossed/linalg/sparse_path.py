@@ -93,6 +93,21 @@ class SparseCholeskyPath:
         return [u[self.off[t]:self.off[t + 1]].reshape(term.n_levels, term.k)
                 for t, term in enumerate(self.cp.terms)]
 
+    def solve_lower(self, B):
+        """``L^{-1} B`` for the factor of the system without y, rows ordered [Z, X].
+
+        The Z part of the result is in CHOLMOD's permuted order (norms and
+        inner products, all that leverages need, do not depend on it).
+        """
+        B = np.asarray(B, dtype=float)
+        one_d = B.ndim == 1
+        B = B.reshape(B.shape[0], -1)
+        q, p = self.cp.q, self.cp.p
+        yz = self.factor.solve_L(B[:q])
+        yx = solve_triangular(self.LXY[:p, :p], B[q:] - self.RZX[:, :p].T @ yz, lower=True)
+        out = np.vstack([yz, yx])
+        return out[:, 0] if one_d else out
+
     def condvar_u(self, chunk=512):
         """Diagonal blocks of (Lambda'Z'WZ Lambda + I)^{-1}, by blocks of unit solves."""
         out = []

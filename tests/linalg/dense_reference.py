@@ -18,7 +18,7 @@ def random_problem(seed, n=300, levels=(23, 11, 5), ks=(2, 1, 3), p=3, weights=T
         g[:l] = np.arange(l)                     # every level present
         X = np.column_stack([np.ones(n)] + [rng.normal(size=n) for _ in range(k - 1)])
         terms.append(make_term(f"g{i}", pd.Series(g), X, [f"c{j}" for j in range(k)]))
-    X = np.column_stack([np.ones(n), rng.normal(size=(n, p - 1))])
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, max(p - 1, 0)))])[:, :p]
     y = rng.normal(size=n) + X @ np.arange(1, p + 1)
     w = rng.uniform(0.5, 2.0, n) if weights else None
     return terms, X, y, w
@@ -52,5 +52,5 @@ def dense_components(terms, X, y, w, lambdas):
     p = X.shape[1]
     sol = np.linalg.solve(A[:-1, :-1], A[:-1, -1])
     return {"ldL2": 2 * np.log(d[:q]).sum(), "ldRX2": 2 * np.log(d[q:q + p]).sum(),
-            "pwrss": d[-1] ** 2, "u": sol[:q], "beta": sol[q:],
+            "pwrss": d[-1] ** 2, "u": sol[:q], "beta": sol[q:], "A": A,
             "condvar_u": np.linalg.inv(A[:q, :q])}

@@ -13,6 +13,7 @@ PROBLEMS = {
     "unsorted terms": dict(levels=(5, 31, 12), ks=(1, 2, 1)),
     "single term": dict(levels=(19,), ks=(2,)),
     "unweighted, p=1": dict(levels=(15, 8), ks=(1, 2), p=1, weights=False),
+    "no fixed effects": dict(levels=(13, 7), ks=(1, 1), p=0),
 }
 KINDS = ["blocked", "cholmod"]
 
@@ -47,6 +48,33 @@ def test_components_match_dense(problem, kind):
     np.testing.assert_allclose(u, want["u"], rtol=1e-9, atol=1e-11)
     RX = f.RX()
     assert np.allclose(RX, np.triu(RX))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_solve_lower_gives_the_factor(problem, kind):
+    """|L^{-1} b|^2 = b' A^{-1} b for the system without y (any row permutation)."""
+    cp, lambdas, want = problem
+    f = make_factorization(cp, kind)
+    f.update(lambdas)
+    A = want["A"][:-1, :-1]
+    B = np.random.default_rng(0).normal(size=(A.shape[0], 4))
+    Y = f.solve_lower(B)
+    np.testing.assert_allclose(Y.T @ Y, B.T @ np.linalg.solve(A, B), rtol=1e-9)
+    np.testing.assert_allclose(f.solve_lower(B[:, 0]), Y[:, 0], rtol=1e-12)
+
+
+def test_reweight_matches_fresh_blocks():
+    terms, X, y, w = random_problem(11, levels=(17, 6), ks=(2, 1))
+    cp = CrossProducts(terms, X, y, w)
+    f = make_factorization(cp, "blocked")
+    w2, y2 = w[::-1].copy(), y * 2 + 1
+    cp.reweight(w2, y2, X)
+    fresh = CrossProducts(terms, X, y2, w2)
+    tmap, theta = random_theta(cp.ks, 2)
+    f.update(tmap.lambdas(theta))
+    g = make_factorization(fresh, "blocked")
+    g.update(tmap.lambdas(theta))
+    np.testing.assert_allclose([f.ldL2, f.ldRX2, f.pwrss], [g.ldL2, g.ldRX2, g.pwrss], rtol=1e-12)
 
 
 @pytest.mark.parametrize("kind", KINDS)
