@@ -21,10 +21,10 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
-# Build tools first: scikit-sparse is built without isolation against them.
+# Build tools first: the package itself is built without isolation against them.
 $PY -m pip install -q --disable-pip-version-check "setuptools>=64" wheel "Cython>=3" "numpy>=1.25" "scipy>=1.11"
 # scikit-sparse: 0.4.x builds against Debian 12's SuiteSparse 5.12 (0.5 needs >= 7.4).
 if ! $PY -c "import sksparse.cholmod" 2>/dev/null; then
-  $PY -m pip install -q --disable-pip-version-check --no-build-isolation "scikit-sparse==0.4.16"
+  $PY -m pip install -q --disable-pip-version-check "scikit-sparse==0.4.16"
 fi
 $PY -m pip install -q --disable-pip-version-check --no-build-isolation -e ".[test,cholmod]"

@@ -31,10 +31,10 @@ def lme4_name(name):
 
 
 @functools.lru_cache(maxsize=None)
-def at_reference_theta(case_name):
+def at_reference_theta(case_name, factorization="auto"):
     """(case, results with theta held at lme4's optimum)."""
     case, model, _ = fitted(case_name)
-    return case, model.results_at(case["theta"], reml=case["REML"])
+    return case, model.results_at(case["theta"], reml=case["REML"], factorization=factorization)
 
 
 def values(mapping):

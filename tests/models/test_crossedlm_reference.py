@@ -15,7 +15,9 @@ Two views of each case:
   absolute floors on the data's scale: 5e-6 on theta, 1e-5 sigma^2 on
   variances, 2e-6 sigma on BLUPs; vcov is compared relative to se_i se_j (2e-5).
 
-The criterion at given theta (``objective_at``) must agree to 1e-10.
+The criterion at given theta (``objective_at``) must agree to 1e-10, by both
+factorization paths (blocked dense Schur complement and CHOLMOD); the results at
+lme4's theta are checked for both paths too.
 """
 import numpy as np
 import pandas as pd
@@ -37,15 +39,18 @@ def ref(request):
     return fitted(request.param)
 
 
-@pytest.fixture(scope="module", params=LMM_CASES)
+@pytest.fixture(scope="module", params=[(c, f) for c in LMM_CASES for f in ("blocked", "cholmod")],
+                ids=lambda cf: f"{cf[0]}-{cf[1]}")
 def at_theta(request):
-    return at_reference_theta(request.param)
+    """Results at lme4's theta, by each factorization path."""
+    return at_reference_theta(*request.param)
 
 
 # -- the criterion itself ------------------------------------------------------------
-def test_objective_at_given_theta(ref):
+@pytest.mark.parametrize("factorization", ["blocked", "cholmod"])
+def test_objective_at_given_theta(ref, factorization):
     case, model, _ = ref
-    objective = model.objective(reml=case["REML"])
+    objective = model.objective(reml=case["REML"], factorization=factorization)
     for point in case["objective_at"]["points"]:
         assert_close(objective(np.array(point["theta"])), point["value"], rtol=1e-10,
                      what=point["label"])
