@@ -14,6 +14,7 @@ from statsmodels_crossed.formula.frame import build_model_frame
 from statsmodels_crossed.formula.parse import parse_formula
 from statsmodels_crossed.models import validation as check
 from statsmodels_crossed.optim.bobyqa import minimize_theta
+from statsmodels_crossed.optim.start import best_start
 from statsmodels_crossed.optim.options import FitOptions, OptSummary
 
 
@@ -203,7 +204,8 @@ class CrossedLM(base.LikelihoodModel):
         ----------
         reml : bool
         start_params : array_like, optional
-            Starting theta (default: identity factors, as lme4).
+            Starting theta.  Default: lme4's identity start or an ANOVA-moment
+            estimate, whichever has the lower criterion (:mod:`optim.start`).
         options : FitOptions, optional
             Optimizer settings; keyword arguments (``verbose=True``,
             ``factorization="cholmod"``, ``maxeval=...``) override its fields.
@@ -219,7 +221,7 @@ class CrossedLM(base.LikelihoodModel):
                 raise TypeError(f"fit() got unknown option(s) {unknown}; see FitOptions")
             opts = FitOptions(**{**opts.__dict__, **option_overrides})
         obj = self.objective(reml=reml, factorization=opts.factorization)
-        theta0 = (obj.theta_map.start() if start_params is None
+        theta0 = (best_start(obj, self.crossprod) if start_params is None
                   else np.asarray(start_params, dtype=float))
         if len(theta0) != obj.theta_map.n_theta:
             raise ValueError(f"start_params has {len(theta0)} values; theta has "

@@ -1,5 +1,6 @@
 """Results of a CrossedLM fit."""
 import warnings
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -80,12 +81,8 @@ class CrossedLMResults(LikelihoodModelResults):
                           SingularFitWarning, stacklevel=3)
         u = factor.u(beta)
         self.b = [ut @ lam.T for ut, lam in zip(u, lambdas)]
-        condvar = factor.condvar_u()
-        self.condvar_b = [self.scale * np.matmul(np.matmul(lam, cv), lam.T)
-                          for cv, lam in zip(condvar, lambdas)]
+        self._objective, self._lambdas = objective, lambdas
         self.random_effects = _by_group(terms, self.b)
-        self.random_effects_cov = _by_group(
-            terms, [np.diagonal(c, axis1=1, axis2=2) for c in self.condvar_b])
         self.ngroups = {}
         for t in terms:
             self.ngroups.setdefault(t.group, t.n_levels)
@@ -94,6 +91,22 @@ class CrossedLMResults(LikelihoodModelResults):
         self._zb = sum(_term_contribution(t.X, t.codes, b) for t, b in zip(terms, self.b))
         self.fittedvalues = self._wrap_rows(self._marginal + self._zb)
         self.resid = self._wrap_rows(model._y - self._marginal - self._zb)
+
+    @cached_property
+    def condvar_b(self):
+        """Conditional covariances of the BLUPs, one (l_t, k_t, k_t) stack per term:
+        ``sigma^2 lambda_t [(Lambda'Z'WZ Lambda + I)^{-1}]_ll lambda_t'`` (lme4's
+        ``condVar``).  Computed on first use: it costs more than the fit on large models."""
+        factor = self._objective.factor
+        factor.update(self._lambdas)
+        return [self.scale * np.matmul(np.matmul(lam, cv), lam.T)
+                for cv, lam in zip(factor.condvar_u(), self._lambdas)]
+
+    @cached_property
+    def random_effects_cov(self):
+        """Conditional variances of the BLUPs, shaped as ``random_effects``."""
+        return _by_group(self.reterms,
+                         [np.diagonal(c, axis1=1, axis2=2) for c in self.condvar_b])
 
     # -- likelihood-based criteria ---------------------------------------------------
     @property

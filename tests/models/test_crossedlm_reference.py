@@ -13,7 +13,8 @@ Two views of each case:
   up to ~3e-6 in theta: ours has a *lower* criterion on every case
   (``test_optimum_not_worse_than_lme4``).  Quantities that move with theta get
   absolute floors on the data's scale: 5e-6 on theta, 1e-5 sigma^2 on
-  variances, 2e-6 sigma on BLUPs; vcov is compared relative to se_i se_j (2e-5).
+  variances, 5e-6 sigma on BLUPs and fitted values (what a 5e-6 move of theta
+  does to them); vcov is compared relative to se_i se_j (2e-5).
 
 The criterion at given theta (``objective_at``) must agree to 1e-10, by both
 factorization paths (blocked dense Schur complement and CHOLMOD); the results at
@@ -203,9 +204,9 @@ def test_variance_components_at_optimum(ref):
 
 def test_blups_at_optimum(ref):
     case, _, res = ref
-    check_blups(case, res, rtol=1e-5, atol=2e-6 * case["sigma"])
+    check_blups(case, res, rtol=1e-5, atol=5e-6 * case["sigma"])
 
 
 def test_fitted_and_predictions_at_optimum(ref):
     case, _, res = ref
-    check_fitted_and_predictions(case, res, rtol=1e-5, atol=2e-6 * case["sigma"])
+    check_fitted_and_predictions(case, res, rtol=1e-5, atol=5e-6 * case["sigma"])

@@ -25,6 +25,23 @@
 ## the one vcovAdj with pbkrtest::Lb_ddf, which is lmerTest's own computation.
 ##
 ## Requires lme4, lmerTest, pbkrtest, minqa, jsonlite (glmmTMB optional).
+## The script restarts itself with OPENBLAS_NUM_THREADS=1 unless that is set.
+
+script_path <- function() {
+  arg <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)
+  if (length(arg)) normalizePath(sub("^--file=", "", arg[1])) else NA_character_
+}
+
+## Run with a single-threaded BLAS: multi-threaded OpenBLAS changes summation
+## orders, which moves the flat optima (theta) by ~1e-7 between runs and
+## machines. The thread count is fixed when R starts, so restart once.
+if (sys.nframe() == 0L && !nzchar(Sys.getenv("OPENBLAS_NUM_THREADS")) &&
+    !is.na(script_path())) {
+  Sys.setenv(OPENBLAS_NUM_THREADS = "1", OMP_NUM_THREADS = "1", MKL_NUM_THREADS = "1")
+  status <- system2(file.path(R.home("bin"), "Rscript"),
+                    shQuote(c(script_path(), commandArgs(trailingOnly = TRUE))))
+  quit(save = "no", status = status)
+}
 
 suppressPackageStartupMessages({
   library(lme4)
@@ -35,11 +52,6 @@ invisible(Sys.setlocale("LC_COLLATE", "C"))  # factor levels in C-locale order
 ## ---------------------------------------------------------------------------
 ## Command line
 ## ---------------------------------------------------------------------------
-
-script_path <- function() {
-  arg <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)
-  if (length(arg)) normalizePath(sub("^--file=", "", arg[1])) else NA_character_
-}
 
 parse_args <- function(args) {
   here <- script_path()
@@ -201,7 +213,7 @@ GLMM_CONTROL <- list(
 
 reference_control <- function(cs) {
   if (cs$model_type == "LMM")
-    lmerControl(optimizer = "nloptwrap", optCtrl = LMM_CONTROL$optCtrl[1:6])
+    lmerControl(optimizer = "nloptwrap", optCtrl = LMM_CONTROL$optCtrl)
   else
     glmerControl(optimizer = "bobyqa", optCtrl = GLMM_CONTROL$optCtrl,
                  tolPwrss = GLMM_CONTROL$tolPwrss)
