@@ -15,7 +15,7 @@ DIRECTIVES = {
     "initializedcheck": False,
 }
 
-KERNELS = ["assemble", "rank_update"]
+KERNELS = ["assemble", "rank_update", "scale"]
 
 extensions = [
     Extension(

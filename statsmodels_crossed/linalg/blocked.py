@@ -14,11 +14,17 @@ the dense factor hold R_X' and the penalized residual.
 """
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import lapack, solve_triangular
+from scipy.linalg import blas, lapack, solve_triangular
 
-from statsmodels_crossed.linalg import _rank_update
+from statsmodels_crossed.linalg import _rank_update, _scale
 from statsmodels_crossed.linalg.blockscale import (block_entry_indices,
                                                    csc_from_entries, scale_blocks)
+
+#: W is stored dense (and S updated by BLAS dsyrk) when more than this
+#: fraction of it is non-zero (fully crossed designs).
+DENSE_W_FRACTION = 0.25
+_NO_RIGHT = np.zeros((0, 1, 1))
+_NO_INDEX = np.zeros(0, dtype=np.int64)
 
 
 def factor_small_blocks(blocks, lam):
@@ -30,13 +36,6 @@ def factor_small_blocks(blocks, lam):
         return L, 1.0 / L
     L = np.linalg.cholesky(scale_blocks(blocks, lam, lam) + np.eye(k))
     return L, np.linalg.inv(L)
-
-
-def times_inv_transpose(values, Linv, cols):
-    """``V_e L_{cols[e]}^{-T}`` for every block V_e (nb, k_i, k_1)."""
-    if Linv.shape[1:] == (1, 1):
-        return values * Linv[cols]
-    return np.matmul(values, Linv[cols].transpose(0, 2, 1))
 
 
 class BlockedCholesky:
@@ -64,23 +63,22 @@ class BlockedCholesky:
 
     # -- patterns, once ----------------------------------------------------
     def _build_dense_pattern(self):
+        """Positions (column-major flat) in S of every block that is scattered into it."""
         cp, m, mz = self.cp, self.m, self.mz
-        dest = []
+        self._s_diag, self._s_xyz, self._s_off = {}, {}, {}
         for t in range(1, len(cp.terms)):
             lv = np.arange(cp.terms[t].n_levels)
             r, c = block_entry_indices(lv, lv, cp.ks[t], cp.ks[t], self.roff[t], self.roff[t])
-            dest.append(r + c * m)
-            dest.append(self._xyz_dest(t))
+            self._s_diag[t] = r + c * m
+            self._s_xyz[t] = self._xyz_dest(t)
         for (i, j), bl in cp.off.items():
-            if j == 0:
-                continue
-            r, c = block_entry_indices(bl.rows, bl.cols, cp.ks[i], cp.ks[j],
-                                       self.roff[i], self.roff[j])
-            dest.append(r + c * m)
+            if j != 0:
+                r, c = block_entry_indices(bl.rows, bl.cols, cp.ks[i], cp.ks[j],
+                                           self.roff[i], self.roff[j])
+                self._s_off[(i, j)] = r + c * m
         rr, cc = np.tril_indices(cp.p + 1)
         self._xyxy_idx = (rr, cc)
-        dest.append(mz + rr + (mz + cc) * m)
-        self._dense_dest = np.concatenate(dest)
+        self._s_xyxy = mz + rr + (mz + cc) * m
         self._diag_z = np.arange(mz) * (m + 1)
 
     def _xyz_dest(self, t):
@@ -93,6 +91,7 @@ class BlockedCholesky:
         return (r + c * m).ravel()
 
     def _build_w_pattern(self):
+        """Positions of W's entries: a CSC data array, or a dense array when W is dense."""
         cp, k1 = self.cp, self.k1
         rows, cols = [], []
         for t in range(1, len(cp.terms)):
@@ -100,14 +99,27 @@ class BlockedCholesky:
             r, c = block_entry_indices(bl.rows, bl.cols, cp.ks[t], k1, self.roff[t], 0)
             rows.append(r)
             cols.append(c)
-        p1 = cp.p + 1
-        r = self.mz + np.arange(p1)[:, None, None]
-        c = np.arange(self.l1)[None, :, None] * k1 + np.arange(k1)[None, None, :]
+        r = self.mz + np.arange(cp.p + 1)[None, :, None]          # (l1, p+1, k1) order
+        c = np.arange(self.l1)[:, None, None] * k1 + np.arange(k1)[None, None, :]
         r, c = np.broadcast_arrays(r, c)
         rows.append(r.ravel())
         cols.append(c.ravel())
+        sizes = np.cumsum([0] + [len(r) for r in rows])
         rows, cols = np.concatenate(rows), np.concatenate(cols)
-        self.w_colptr, self.w_rowidx, self._w_src = csc_from_entries(rows, cols, self.l1 * k1)
+        ncol = self.l1 * k1
+        self.dense_w = len(rows) > DENSE_W_FRACTION * self.m * ncol
+        if self.dense_w:
+            self.Wd = np.zeros((self.m, ncol), order="F")
+            self._w_target = self.Wd.reshape(-1, order="F")
+            dest = rows + cols * self.m
+        else:
+            self.w_colptr, self.w_rowidx, src = csc_from_entries(rows, cols, ncol)
+            self.w_data = np.zeros(len(rows))
+            self._w_target = self.w_data
+            dest = np.empty(len(src), dtype=np.int64)
+            dest[src] = np.arange(len(src))
+        self._w_dest = {t: dest[sizes[t - 1]:sizes[t]] for t in range(1, len(cp.terms))}
+        self._w_xy = dest[sizes[-2]:]
 
     # -- per theta -----------------------------------------------------------
     def update(self, lambdas):
@@ -121,33 +133,33 @@ class BlockedCholesky:
         lam1 = lambdas[0]
         self.L11, self.L11inv = factor_small_blocks(cp.diag[0], lam1)
         # W: the first term's columns of the factor, below its diagonal block
-        pieces = []
         for t in range(1, len(cp.terms)):
             bl = cp.off[(t, 0)]
-            v = scale_blocks(bl.values, lambdas[t], lam1)
-            pieces.append(times_inv_transpose(v, self.L11inv, bl.cols).ravel())
-        xy1 = np.matmul(cp.xyz[0], lam1)                        # (p+1, l1, k1)
+            _scale.scale_scatter(bl.values, lambdas[t], lam1, self.L11inv, bl.cols,
+                                 self._w_dest[t], self._w_target)
+        xy1 = np.matmul(cp.xyz[0].transpose(1, 0, 2), lam1)        # (l1, p+1, k1)
         if self.k1 == 1:
-            xy1 = xy1 * self.L11inv[None, :, :, 0]
+            xy1 *= self.L11inv
         else:
-            xy1 = np.einsum("plc,ldc->pld", xy1, self.L11inv)
-        pieces.append(xy1.ravel())
-        self.w_data = np.concatenate(pieces)[self._w_src]
+            xy1 = np.matmul(xy1, self.L11inv.transpose(0, 2, 1))
+        self._w_target[self._w_xy] = xy1.ravel()
         # S: the dense Schur complement
-        vals = []
-        for t in range(1, len(cp.terms)):
-            vals.append(scale_blocks(cp.diag[t], lambdas[t], lambdas[t]).ravel())
-            vals.append(np.matmul(cp.xyz[t], lambdas[t]).ravel())
-        for (i, j), bl in cp.off.items():
-            if j != 0:
-                vals.append(scale_blocks(bl.values, lambdas[i], lambdas[j]).ravel())
-        vals.append(cp.xyxy[self._xyxy_idx])
         S = self.S
         S.fill(0.0)
         Sflat = S.reshape(-1, order="F")
-        Sflat[self._dense_dest] = np.concatenate(vals)
+        for t in range(1, len(cp.terms)):
+            _scale.scale_scatter(cp.diag[t], lambdas[t], lambdas[t], _NO_RIGHT, _NO_INDEX,
+                                 self._s_diag[t], Sflat)
+            Sflat[self._s_xyz[t]] = np.matmul(cp.xyz[t], lambdas[t]).ravel()
+        for (i, j), dest in self._s_off.items():
+            _scale.scale_scatter(cp.off[(i, j)].values, lambdas[i], lambdas[j], _NO_RIGHT,
+                                 _NO_INDEX, dest, Sflat)
+        Sflat[self._s_xyxy] = cp.xyxy[self._xyxy_idx]
         Sflat[self._diag_z] += 1.0
-        _rank_update.syrk_sub_csc(self.w_colptr, self.w_rowidx, self.w_data, S)
+        if self.dense_w:
+            blas.dsyrk(-1.0, self.Wd, beta=1.0, c=S, lower=1, overwrite_c=1)
+        else:
+            _rank_update.syrk_sub_csc(self.w_colptr, self.w_rowidx, self.w_data, S)
         _, info = lapack.dpotrf(S, lower=1, clean=0, overwrite_a=1)
         if info != 0:
             return False
@@ -221,6 +233,8 @@ class BlockedCholesky:
         return out
 
     def _w_matrix(self):
+        if self.dense_w:
+            return self.Wd
         return sp.csc_matrix((self.w_data, self.w_rowidx, self.w_colptr),
                              shape=(self.m, self.l1 * self.k1))
 
@@ -235,6 +249,6 @@ class BlockedCholesky:
         """One line per block of the factor, with its storage."""
         t0 = self.cp.terms[0]
         return (f"blocked Cholesky: block-diagonal {t0.group} ({self.l1} blocks of "
-                f"{self.k1}x{self.k1}); sparse W with {len(self._w_src)} non-zeros; "
+                f"{self.k1}x{self.k1}); {'dense' if self.dense_w else 'sparse'} W; "
                 f"dense Schur complement {self.m}x{self.m} "
                 f"({self.mz} random effects + {self.cp.p} fixed + y)")

@@ -38,3 +38,11 @@ def syrk_sub_csc(colptr, rowidx, data, S):
         low = r[:, None] >= r[None, :]
         ri, ci = np.nonzero(low)
         S[r[ri], r[ci]] -= outer[ri, ci]
+
+
+def scale_scatter(values, lam_i, lam_j, right, right_of_block, dest, out):
+    """out[dest] = (lam_i' V_e lam_j R_{right_of_block[e]}') for every block, raveled."""
+    scaled = np.matmul(np.matmul(lam_i.T, values), lam_j)
+    if len(right):
+        scaled = np.matmul(scaled, right[right_of_block].transpose(0, 2, 1))
+    out[dest] = scaled.ravel()

@@ -125,3 +125,27 @@ def test_unknown_factorization_is_refused(problem):
     cp, _, _ = problem
     with pytest.raises(ValueError, match="factorization must be"):
         make_factorization(cp, "lu")
+
+
+@pytest.mark.parametrize("fraction", [0.0, 2.0])
+def test_dense_and_sparse_W_agree(problem, fraction, monkeypatch):
+    """W stored dense (BLAS syrk) or sparse (Cython syrk) gives the same factor."""
+    from statsmodels_crossed.linalg import blocked
+
+    cp, lambdas, want = problem
+    monkeypatch.setattr(blocked, "DENSE_W_FRACTION", fraction)
+    f = make_factorization(cp, "blocked")
+    assert f.dense_w == (fraction == 0.0)
+    assert f.update(lambdas)
+    np.testing.assert_allclose([f.ldL2, f.ldRX2, f.pwrss],
+                               [want["ldL2"], want["ldRX2"], want["pwrss"]], rtol=1e-10)
+    u = np.concatenate([ut.ravel() for ut in f.u(f.beta())])
+    np.testing.assert_allclose(u, want["u"], rtol=1e-9, atol=1e-11)
+    B = np.random.default_rng(1).normal(size=(want["A"].shape[0] - 1, 2))
+    Y = f.solve_lower(B)
+    np.testing.assert_allclose(Y.T @ Y, B.T @ np.linalg.solve(want["A"][:-1, :-1], B), rtol=1e-9)
+    first = f.condvar_u()[0]
+    q1 = cp.terms[0].q
+    k = cp.terms[0].k
+    inv = want["condvar_u"][:q1, :q1]
+    np.testing.assert_allclose(first[0], inv[:k, :k], rtol=1e-9)

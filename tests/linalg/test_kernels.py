@@ -62,3 +62,21 @@ def test_syrk_sub_csc():
     np.testing.assert_allclose(got[lower], (S0 - dense @ dense.T)[lower], rtol=1e-12, atol=1e-12)
     upper = np.triu_indices(m, 1)
     np.testing.assert_array_equal(got[upper], S0[upper])
+
+
+@pytest.mark.parametrize("ki, kj, with_right", [(1, 1, False), (1, 1, True), (2, 3, True),
+                                                 (3, 2, False), (1, 2, True)])
+def test_scale_scatter(ki, kj, with_right):
+    from statsmodels_crossed.linalg import _scale
+
+    rng = np.random.default_rng(ki * 10 + kj)
+    nb, nl = 40, 7
+    values = rng.normal(size=(nb, ki, kj))
+    lam_i, lam_j = np.tril(rng.normal(size=(ki, ki))), np.tril(rng.normal(size=(kj, kj)))
+    right = rng.normal(size=(nl, kj, kj)) if with_right else np.zeros((0, 1, 1))
+    which = rng.integers(0, nl, nb).astype(np.int64)
+    dest = rng.permutation(3 * nb * ki * kj)[:nb * ki * kj].astype(np.int64)
+    got, want = np.full(3 * nb * ki * kj, 7.0), np.full(3 * nb * ki * kj, 7.0)
+    _scale.scale_scatter(values, lam_i, lam_j, right, which, dest, got)
+    numpy_twins.scale_scatter(values, lam_i, lam_j, right, which, dest, want)
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-14)
