@@ -201,3 +201,20 @@ def test_no_warning_on_regular_fit(sleep):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         smc.crossedlm("Reaction ~ Days + (Days | Subject)", sleep).fit()
+
+
+def test_formulaic_engine_gives_the_same_fit(sleep):
+    import statsmodels.formula
+
+    formula = "Reaction ~ Days + I(Days ** 2) + (Days | Subject)"
+    patsy_fit = smc.crossedlm(formula, sleep).fit()
+    old = statsmodels.formula.options.formula_engine
+    statsmodels.formula.options.formula_engine = "formulaic"
+    try:
+        res = smc.crossedlm(formula, sleep).fit()
+        pred = res.predict(sleep.head(5))
+    finally:
+        statsmodels.formula.options.formula_engine = old
+    assert res.llf == pytest.approx(patsy_fit.llf, rel=1e-12)
+    np.testing.assert_allclose(np.asarray(res.params), np.asarray(patsy_fit.params), rtol=1e-9)
+    np.testing.assert_allclose(pred, np.asarray(patsy_fit.fittedvalues)[:5], rtol=1e-9)
