@@ -16,6 +16,7 @@ class ThetaMap:
         self.ks = tuple(int(k) for k in ks)
         self.sizes = [k * (k + 1) // 2 for k in self.ks]
         self.offsets = np.concatenate([[0], np.cumsum(self.sizes)]).astype(int)
+        self._indices = [self._colmajor_indices(k) for k in self.ks]
 
     @property
     def n_theta(self):
@@ -43,8 +44,7 @@ class ThetaMap:
         out = []
         for t, k in enumerate(self.ks):
             lam = np.zeros((k, k))
-            rows, cols = self._colmajor_indices(k)
-            lam[rows, cols] = theta[self.offsets[t]:self.offsets[t + 1]]
+            lam[self._indices[t]] = theta[self.offsets[t]:self.offsets[t + 1]]
             out.append(lam)
         return out
 
