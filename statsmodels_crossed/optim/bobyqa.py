@@ -20,7 +20,8 @@ def _nlopt_minimize(f, x0, lower, opts, summary):
     opt.set_ftol_rel(opts.ftol_rel)
     opt.set_xtol_abs(opts.xtol_abs)
     opt.set_maxeval(opts.maxeval)
-    opt.set_initial_step(opts.initial_step)
+    opt.set_initial_step(initial_step(x0, lower) if opts.initial_step is None
+                         else opts.initial_step)
     best = {"f": np.inf, "x": np.array(x0, dtype=float)}
 
     def objective(x, grad):
@@ -41,6 +42,15 @@ def _nlopt_minimize(f, x0, lower, opts, summary):
     except nlopt.RoundoffLimited:
         message, converged = "roundoff limited (optimum reached to machine precision)", True
     return best["x"], best["f"], converged, message
+
+
+def initial_step(x0, lower):
+    """A quarter of each starting value (off-diagonal entries, those without a
+    lower bound: of the largest diagonal one), clipped to [0.01, 0.25]."""
+    x0 = np.abs(np.asarray(x0, dtype=float))
+    diagonal = np.isfinite(lower)
+    scale = np.where(diagonal, x0, x0[diagonal].max() if diagonal.any() else 1.0)
+    return np.clip(0.25 * scale, 0.01, 0.25)
 
 
 def minimize_theta(f, x0, lower, opts):

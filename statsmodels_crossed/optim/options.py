@@ -17,8 +17,10 @@ class FitOptions:
         lme4's defaults: an evaluation costs nothing per observation.
     maxeval : int
         Maximum number of criterion evaluations.
-    initial_step : float
-        Initial trust-region radius on theta.
+    initial_step : float or None
+        Initial trust-region radius on theta.  None: a quarter of each
+        starting value (off-diagonal entries: of the largest diagonal one),
+        clipped to [0.01, 0.25].
     restart_edge : bool
         Restart once when the optimum has a variance on the boundary and a
         small step off the boundary improves the criterion (as lme4).
@@ -27,6 +29,15 @@ class FitOptions:
     factorization : {"auto", "blocked", "cholmod"}
     verbose : bool
         Print every evaluation.
+    nagq : int
+        GLMM only: 1 Laplace approximation, > 1 adaptive Gauss-Hermite
+        quadrature with that many nodes (one scalar random-effects term), 0
+        stage 1 alone (theta optimized with beta from PIRLS), as lme4's nAGQ.
+    tol_pirls : float
+        GLMM only: PIRLS stops when no conditional mode (or beta) moves by more
+        than this (absolute on u, relative on beta).
+    maxit_pirls : int
+        GLMM only: maximum PIRLS iterations per evaluation.
     """
 
     optimizer: str = "bobyqa"
@@ -34,11 +45,14 @@ class FitOptions:
     ftol_rel: float = 1e-14
     xtol_abs: float = 1e-9
     maxeval: int = 20000
-    initial_step: float = 0.2
+    initial_step: float = None
     restart_edge: bool = True
     singular_tol: float = 1e-4
     factorization: str = "auto"
     verbose: bool = False
+    nagq: int = 1
+    tol_pirls: float = 1e-12
+    maxit_pirls: int = 100
 
 
 @dataclass
@@ -54,3 +68,4 @@ class OptSummary:
     message: str = ""
     seconds: float = 0.0
     log: list = field(default_factory=list, repr=False)
+    beta: np.ndarray = None       # GLMM stage 2: the fixed effects optimized with theta
