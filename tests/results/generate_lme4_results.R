@@ -235,7 +235,6 @@ default_control_record <- function(cs) {
 ## Small helpers
 ## ---------------------------------------------------------------------------
 
-`%||%` <- function(a, b) if (is.null(a)) b else a
 arr <- function(x) I(unname(as.vector(x)))          # always a JSON array
 obj <- function(x) as.list(x)                        # named vector -> object
 mat <- function(x) unname(as.matrix(x))              # row-major list of rows
@@ -437,7 +436,7 @@ ranef_part <- function(m) {
 optinfo_part <- function(fit) {
   oi <- fit$value@optinfo
   grad <- oi$derivs$gradient
-  list(optimizer = arr(oi$optimizer), feval = oi$feval, message = oi$message %||% NULL,
+  list(optimizer = arr(oi$optimizer), feval = oi$feval, message = oi$message,
        conv_lme4 = arr(as.character(unlist(oi$conv$lme4$messages))),
        max_abs_grad = if (is.null(grad)) NULL else max(abs(grad)),
        fit_warnings = arr(fit$warnings), fit_messages = arr(fit$messages))
