@@ -149,3 +149,25 @@ def test_dense_and_sparse_W_agree(problem, fraction, monkeypatch):
     k = cp.terms[0].k
     inv = want["condvar_u"][:q1, :q1]
     np.testing.assert_allclose(first[0], inv[:k, :k], rtol=1e-9)
+
+
+def test_memory_guard_switches_to_cholmod_or_explains(monkeypatch):
+    from statsmodels_crossed.linalg import factorization
+
+    terms, X, y, w = random_problem(4, levels=(60, 50), ks=(1, 1))
+    cp = CrossProducts(terms, X, y, w)
+    monkeypatch.setattr(factorization, "DENSE_LIMIT", 10)
+    monkeypatch.setattr(factorization, "available_memory", lambda: 1000)
+    assert factorization.choose(cp) == "cholmod"
+    assert make_factorization(cp).name == "cholmod"
+    with pytest.raises(factorization.DenseBlockTooLarge, match=r"dense 54 x 54 block .* g1 \(50\)"):
+        make_factorization(cp, "blocked")
+    monkeypatch.setattr(factorization, "_cholmod_available", lambda: False)
+    with pytest.raises(MemoryError, match="factorization='cholmod'"):
+        make_factorization(cp)
+
+
+def test_available_memory_is_positive():
+    from statsmodels_crossed.linalg.factorization import available_memory
+
+    assert available_memory() > 2**20
