@@ -68,8 +68,13 @@ def factorize_groups(values, name):
     """
     series = pd.Series(values) if not isinstance(values, pd.Series) else values
     if isinstance(series.dtype, pd.CategoricalDtype):
-        series = series.cat.remove_unused_categories()
-        return series.cat.codes.to_numpy(np.int32), pd.Index(series.cat.categories)
+        codes = series.cat.codes.to_numpy(np.int32)
+        if (codes < 0).any():
+            raise DataError(f"grouping factor {name!r} has missing values")
+        used = np.bincount(codes, minlength=len(series.cat.categories)) > 0
+        if not used.all():                      # drop unused categories, keep their order
+            codes = (np.cumsum(used) - 1).astype(np.int32)[codes]
+        return codes, pd.Index(series.cat.categories[used])
     try:
         codes, uniques = pd.factorize(series, sort=True)
     except TypeError:

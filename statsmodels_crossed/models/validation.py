@@ -27,15 +27,28 @@ def as_frame(values, default_prefix):
     return pd.DataFrame(arr, columns=[f"{default_prefix}{i}" for i in range(arr.shape[1])])
 
 
+def _na_rows(values, n):
+    """Rows of an array-like (n,) or (n, k) holding NaN/None."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "fc":
+        bad = np.isnan(arr)
+    elif arr.dtype.kind in "iub":
+        return np.zeros(n, dtype=bool)
+    else:
+        bad = pd.isna(arr)
+    return bad.reshape(n, -1).any(1)
+
+
 def missing_rows(endog, exog, groups, exog_re, weights):
     """Boolean mask of the rows with a missing value anywhere, and where."""
-    parts = {"endog": pd.isna(np.asarray(endog, dtype=object)).reshape(len(groups), -1).any(1),
+    n = len(groups)
+    parts = {"endog": _na_rows(endog, n),
              "groups": groups.isna().to_numpy().any(1),
-             "exog_re": exog_re.isna().to_numpy().any(1)}
+             "exog_re": _na_rows(exog_re, n)}
     if exog is not None:
-        parts["exog"] = pd.isna(np.asarray(exog, dtype=object)).reshape(len(groups), -1).any(1)
+        parts["exog"] = _na_rows(exog, n)
     if weights is not None:
-        parts["weights"] = pd.isna(np.asarray(weights, dtype=object))
+        parts["weights"] = _na_rows(weights, n)
     mask = np.zeros(len(groups), dtype=bool)
     for bad in parts.values():
         mask |= bad
