@@ -15,7 +15,10 @@ def test_blocks_equal_dense_cross_products():
     terms, X, y, w = random_problem(2, levels=(9, 17, 4), ks=(2, 1, 3))
     cp = CrossProducts(terms, X, y, w)
     assert [t.n_levels for t in cp.terms] == [17, 9, 4]          # lme4's order
-    A, off = dense_blocks(cp, X, y, w)
+    # the blocks hold y - X beta0, beta0 the weighted least-squares fit (exact shift)
+    beta0 = np.linalg.solve((X * w[:, None]).T @ X, (X * w[:, None]).T @ y)
+    np.testing.assert_allclose(cp.beta0, beta0, rtol=1e-10)
+    A, off = dense_blocks(cp, X, y - X @ cp.beta0, w)
     q = cp.q
     for t, term in enumerate(cp.terms):
         k = term.k
@@ -32,5 +35,5 @@ def test_blocks_equal_dense_cross_products():
         np.testing.assert_allclose(dense, A[off[i]:off[i + 1], off[j]:off[j + 1]],
                                    rtol=1e-12, atol=1e-12)
         assert np.all(np.diff(bl.cols) >= 0)
-    np.testing.assert_allclose(cp.xyxy, A[q:, q:], rtol=1e-12)
+    np.testing.assert_allclose(cp.xyxy, A[q:, q:], rtol=1e-12, atol=1e-12 * np.abs(A).max())
     assert cp.sum_log_w == np.log(w).sum()
