@@ -9,6 +9,11 @@ the objective afterwards works on these blocks alone (DESIGN.md section 2):
 * ``xyz[t]``       [X y]' W Z_t: ``(p + 1, l_t, k_t)``
 * ``xyxy``         [X y]' W [X y]: ``(p + 1, p + 1)``
 
+where y stands for ``y - X beta0``, ``beta0`` (attribute) the weighted
+least-squares fit of y on X: an exact reparametrization (beta = beta~ + beta0;
+the factorizations' ``beta()`` and ``u(beta)`` account for it) that keeps the
+residual sum of squares free of cancellation when y is far from zero.
+
 Terms are ordered as lme4 orders them: by decreasing number of levels, ties in
 formula order.
 """
@@ -35,6 +40,33 @@ class BlockList:
     @property
     def nnz(self):
         return len(self.rows)
+
+
+def _shift(X, y, w):
+    """Weighted least-squares coefficients of y on X (refined once), or 0 where X'WX is
+    not usable.
+
+    The blocks hold ``y - X beta0`` in place of y: the criterion, sigma^2 and u are
+    the same for any ``beta0`` (only beta moves by ``beta0``; the factorizations add it
+    back), but a response far from zero (``y = 1e8 + noise``) would otherwise lose
+    every digit of the residual sum of squares to cancellation in ``y'Wy - ...``.
+    """
+    p = X.shape[1]
+    beta0 = np.zeros(p)
+    if p == 0:
+        return beta0
+    Xw = X * w[:, None]
+    XtWX = Xw.T @ X
+    if not np.isfinite(XtWX).all():
+        return beta0
+    r = y
+    for _ in range(2):
+        step = np.linalg.lstsq(XtWX, Xw.T @ r, rcond=None)[0]
+        if not np.isfinite(step).all():
+            break
+        beta0 = beta0 + step
+        r = y - X @ beta0
+    return beta0
 
 
 def sort_terms(terms):
@@ -91,7 +123,8 @@ class CrossProducts:
     def _fill(self, X, y, w):
         D = np.empty((self.n, self.p + 1))
         D[:, :self.p] = X
-        D[:, self.p] = y
+        self.beta0 = _shift(X, y, w)
+        D[:, self.p] = y - X @ self.beta0 if self.p else y
         self.xyxy = (D * w[:, None]).T @ D
         for t, diag, cross in zip(self.terms, self.diag, self.xyz):
             diag.fill(0.0)

@@ -178,14 +178,16 @@ class BlockedCholesky:
         return np.triu(self.S[mz:mz + p, mz:mz + p].T)
 
     def beta(self):
-        """beta-hat: solves R_X beta = (the X part of the y row of L)."""
+        """beta-hat: solves R_X beta~ = (the X part of the y row of L); beta = beta~ +
+        ``cp.beta0`` (the blocks hold y - X beta0, see design.crossprod)."""
         mz, p = self.mz, self.cp.p
-        return solve_triangular(self.RX(), self.S[-1, mz:mz + p], lower=False)
+        return solve_triangular(self.RX(), self.S[-1, mz:mz + p], lower=False) + self.cp.beta0
 
     def u(self, beta):
         """Spherical random effects u-hat, one (l_t, k_t) array per term."""
         mz, p = self.mz, self.cp.p
         S = self.S
+        beta = beta - self.cp.beta0
         rhs = S[-1, :mz] - S[mz:mz + p, :mz].T @ beta
         u_r = solve_triangular(S[:mz, :mz], rhs, lower=True, trans="T") if mz else rhs
         v = np.concatenate([-u_r, -beta, [1.0]])

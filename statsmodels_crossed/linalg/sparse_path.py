@@ -84,11 +84,13 @@ class SparseCholeskyPath:
         return np.triu(self.LXY[:p, :p].T)
 
     def beta(self):
+        """beta~ + ``cp.beta0`` (the blocks hold y - X beta0, see design.crossprod)."""
         p = self.cp.p
-        return solve_triangular(self.RX(), self.LXY[p, :p], lower=False)
+        return solve_triangular(self.RX(), self.LXY[p, :p], lower=False) + self.cp.beta0
 
     def u(self, beta):
         p = self.cp.p
+        beta = beta - self.cp.beta0
         u = self.factor.solve_Lt(self.RZX[:, p] - self.RZX[:, :p] @ beta)
         return [u[self.off[t]:self.off[t + 1]].reshape(term.n_levels, term.k)
                 for t, term in enumerate(self.cp.terms)]
