@@ -7,8 +7,17 @@ from statsmodels_crossed import datasets
 from statsmodels_crossed.models.crossedlm import CrossedLM
 from statsmodels_crossed.optim.options import FitOptions
 from statsmodels_crossed.results.lmm import CrossedLMResults
+# -- GLMM (issue 5) --
+from statsmodels_crossed.models.crossedglm import CrossedGLM
+from statsmodels_crossed.results.glmm import CrossedGLMResults
+# -- inference (issue 4) --
+from statsmodels_crossed.inference.lrt import anova
 
 crossedlm = CrossedLM.from_formula
 lmer = crossedlm
+crossedglm = CrossedGLM.from_formula
+glmer = crossedglm
 
-__all__ = ["CrossedLM", "CrossedLMResults", "FitOptions", "crossedlm", "lmer", "datasets"]
+__all__ = ["CrossedLM", "CrossedLMResults", "FitOptions", "crossedlm", "lmer", "datasets",
+           "CrossedGLM", "CrossedGLMResults", "crossedglm", "glmer"]
+__all__ += ["anova"]  # inference (issue 4)

@@ -31,6 +31,9 @@ class ModelFrame:
     model_spec: object
     rows: np.ndarray              # positions in the caller's data of the rows used
     n_dropped: int
+    # -- GLMM frames only (build_model_frame(..., glm=True)) --
+    offset: np.ndarray = None     # formula offset(...) terms plus the offset argument
+    offset_design_infos: list = None   # patsy DesignInfo per offset(...) term, for prediction
 
 
 def _check_columns(data, names, what):
@@ -39,6 +42,12 @@ def _check_columns(data, names, what):
         avail = ", ".join(map(str, list(data.columns)[:20]))
         raise DataError(f"{what}: column {missing[0]!r} is not in the data "
                         f"(available columns: {avail})")
+
+
+def _syntax(exc):
+    """Message of the SyntaxError patsy lets through for a term that is not Python
+    (``0y``, ``x y``)."""
+    return f"'{(exc.text or '').strip()}' is not a valid expression ({exc.msg})"
 
 
 def _random_parts(parsed, frame, eval_env):
@@ -53,24 +62,30 @@ def _random_parts(parsed, frame, eval_env):
         except patsy.PatsyError as exc:
             raise DataError(f"random-effects term ({term.expr} | {term.group_name}): "
                             f"{exc.message}") from None
+        except SyntaxError as exc:
+            raise FormulaError(f"random-effects term ({term.expr} | {term.group_name}): "
+                               f"{_syntax(exc)}") from None
         mats.append(mat)
     return mats
 
 
-def _fixed_part(fixed, frame, eval_env):
+def _fixed_part(fixed, frame, eval_env, two_columns=False):
     try:
         (endog, exog), _, spec = handle_formula_data(frame, None, fixed,
                                                      depth=eval_env, missing="drop")
     except patsy.PatsyError as exc:
         raise DataError(f"fixed part {fixed!r}: {exc.message}") from None
-    if endog.ndim > 1 and endog.shape[1] > 1:
+    except SyntaxError as exc:
+        raise FormulaError(f"fixed part {fixed!r}: {_syntax(exc)}") from None
+    if endog.ndim > 1 and endog.shape[1] > 1 and not (two_columns and endog.shape[1] == 2):
         raise DataError(f"the response {fixed.split('~')[0].strip()!r} is not numeric "
                         f"(it expands to columns {list(endog.columns)}); convert it to "
                         "numbers first")
     return endog, exog, spec
 
 
-def build_model_frame(parsed, data, weights=None, missing="drop", eval_env=0):
+def build_model_frame(parsed, data, weights=None, missing="drop", eval_env=0, glm=False,
+                      offset=None):
     """Evaluate a parsed formula on ``data``.
 
     Parameters
@@ -83,6 +98,10 @@ def build_model_frame(parsed, data, weights=None, missing="drop", eval_env=0):
         "none" behaves as "raise": formulas never pass NaN to the fit.
     eval_env : dict
         Names (other than columns) the formula may use, e.g. the caller's namespace.
+    glm : bool
+        GLMM frame: see :func:`glm_fixed_part` (two-column binomial response,
+        ``offset(expr)`` terms); ``offset`` (array-like or column name) is added
+        to the formula's offsets and its missing values drop rows like the rest.
     """
     if not isinstance(data, pd.DataFrame):
         try:
@@ -93,8 +112,12 @@ def build_model_frame(parsed, data, weights=None, missing="drop", eval_env=0):
         raise ValueError(f"missing must be 'drop', 'raise' or 'none', not {missing!r}")
     frame = data.reset_index(drop=True)
     n_all = len(frame)
+    if n_all == 0:
+        raise DataError("the data have no rows")
     mats = _random_parts(parsed, frame, eval_env)
-    endog, exog, spec = _fixed_part(parsed.fixed, frame, eval_env)
+    fixed, offset_exprs, two_columns = (glm_fixed_part(parsed.fixed) if glm
+                                        else (parsed.fixed, (), False))
+    endog, exog, spec = _fixed_part(fixed, frame, eval_env, two_columns)
     keep = np.zeros(n_all, dtype=bool)
     keep[endog.index.to_numpy()] = True
     reasons = {"the response or a fixed-effects variable": ~keep.copy()}
@@ -110,6 +133,10 @@ def build_model_frame(parsed, data, weights=None, missing="drop", eval_env=0):
         ok = ~np.isnan(w)
         reasons["the weights"] = ~ok
         keep &= ok
+    if glm:
+        off, off_infos, ok = _offset_values(offset_exprs, offset, frame, eval_env)
+        reasons["the offset"] = ~ok
+        keep &= ok
     if not keep.all() and missing in ("raise", "none"):
         where = "; ".join(f"{int(bad.sum())} in {what}" for what, bad in reasons.items()
                           if bad.any())
@@ -120,6 +147,8 @@ def build_model_frame(parsed, data, weights=None, missing="drop", eval_env=0):
         raise DataError("no rows left after dropping rows with missing values")
     endog = endog.loc[rows]
     exog = exog.loc[rows]
+    if data.index.is_unique:                  # results keep the caller's row labels
+        endog.index = exog.index = data.index[rows]
     sub = frame.iloc[rows]
     groups, exog_re, re_terms = {}, {}, []
     for term, mat in zip(parsed.random, mats):
@@ -135,7 +164,8 @@ def build_model_frame(parsed, data, weights=None, missing="drop", eval_env=0):
                       pd.DataFrame(exog_re, index=endog.index), re_terms,
                       [m.design_info for m in mats],
                       None if w is None else np.asarray(w, dtype=float)[rows],
-                      spec, rows, n_all - len(rows))
+                      spec, rows, n_all - len(rows),
+                      *((off[rows], off_infos) if glm else ()))
 
 
 def _weights_column(weights, frame):
@@ -162,4 +192,81 @@ def _group_column(frame, factors, name):
     return pd.Categorical.from_codes(codes, categories=labels)
 
 
-__all__ = ["ModelFrame", "build_model_frame", "FormulaError"]
+# -- GLMM additions: two-column binomial response, offset(...) terms -------------------
+#: Names an ``offset(...)`` expression may use besides the data and the caller's names
+#: (lme4 users write ``offset(log(exposure))``).
+_OFFSET_FUNCTIONS = {"log": np.log, "exp": np.exp, "sqrt": np.sqrt, "np": np}
+
+
+def glm_fixed_part(fixed):
+    """Split a GLMM's fixed part into (patsy formula, offset expressions, two columns).
+
+    ``offset(expr)`` summands of the right-hand side are removed and returned;
+    lme4's ``cbind(s, f)`` response becomes patsy's two-column ``I(s) + I(f)``;
+    a left side of two summands (``s + I(n - s)``) is a (successes, failures) response.
+    """
+    from statsmodels_crossed.formula.parse import _split
+
+    (lhs, rhs), _ = _split(fixed, "~")
+    lhs, kept, offsets = lhs.strip(), [], []
+    for summand in map(str.strip, _split(rhs, "+")[0]):
+        if summand.startswith("offset(") and summand.endswith(")"):
+            offsets.append(summand[len("offset("):-1].strip())
+        elif "offset(" in summand:
+            raise FormulaError(f"'{summand}': write an offset as a term of its own, "
+                               "added with '+': y ~ x + offset(log(t)) + (1 | g)")
+        else:
+            kept.append(summand)
+    if lhs.startswith("cbind(") and lhs.endswith(")"):
+        args = [a.strip() for a in _split(lhs[len("cbind("):-1], ",")[0]]
+        if len(args) != 2:
+            raise FormulaError(f"response '{lhs}': cbind() takes two columns, "
+                               "(successes, failures)")
+        lhs = " + ".join(a if a.isidentifier() else f"I({a})" for a in args)
+    two = len(_split(lhs, "+")[0]) == 2
+    return f"{lhs} ~ {' + '.join(kept) or '1'}", tuple(offsets), two
+
+
+def _offset_values(exprs, offset, frame, eval_env):
+    """Sum of the offset expressions and the offset argument; NaN rows marked not ok."""
+    total = np.zeros(len(frame))
+    names = {**_OFFSET_FUNCTIONS, **eval_env}
+    infos = []
+    for expr in exprs:
+        try:
+            mat = patsy.dmatrix(f"0 + I({expr})", frame, NA_action="drop",
+                                eval_env=patsy.EvalEnvironment([names]),
+                                return_type="dataframe")
+        except patsy.PatsyError as exc:
+            raise DataError(f"offset({expr}): {exc.message}") from None
+        except SyntaxError as exc:
+            raise FormulaError(f"offset({expr}): {_syntax(exc)}") from None
+        if mat.shape[1] != 1:
+            raise DataError(f"offset({expr}) must be numeric (one value per row)")
+        col = np.full(len(frame), np.nan)
+        col[mat.index.to_numpy()] = mat.iloc[:, 0].to_numpy(dtype=float)
+        total += col
+        infos.append(mat.design_info)
+    if offset is not None:
+        if isinstance(offset, str):
+            _check_columns(frame, [offset], "offset")
+            offset = frame[offset]
+        arr = np.asarray(offset, dtype=float)
+        if arr.ndim != 1 or len(arr) != len(frame):
+            raise DataError(f"offset must be one value per row of the data ({len(frame)}), "
+                            f"got shape {arr.shape}")
+        total += arr
+    return total, infos, ~np.isnan(total)
+
+
+def offset_for_newdata(design_infos, newdata):
+    """The formula offsets evaluated on new data (0 when there are none)."""
+    total = np.zeros(len(newdata))
+    for info in design_infos or ():
+        total += np.asarray(patsy.build_design_matrices([info], newdata,
+                                                        NA_action="raise")[0])[:, 0]
+    return total
+
+
+__all__ = ["ModelFrame", "build_model_frame", "FormulaError", "glm_fixed_part",
+           "offset_for_newdata"]

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import blas, lapack, solve_triangular
 
-from statsmodels_crossed.linalg import _rank_update, _scale
+from statsmodels_crossed.linalg import _rank_update, _scale, numpy_twins
 from statsmodels_crossed.linalg.blockscale import (block_entry_indices,
                                                    csc_from_entries, scale_blocks)
 
@@ -25,6 +25,15 @@ from statsmodels_crossed.linalg.blockscale import (block_entry_indices,
 DENSE_W_FRACTION = 0.25
 _NO_RIGHT = np.zeros((0, 1, 1))
 _NO_INDEX = np.zeros(0, dtype=np.int64)
+_scale_KMAX = 16      # largest block the Cython kernel _scale.scale_scatter takes
+
+
+def _scale_scatter(values, lam_i, lam_j, right, right_of_block, dest, out):
+    """The Cython kernel ``_scale.scale_scatter``, or its NumPy twin for blocks past
+    the kernel's 16 x 16 limit (terms with more than 16 columns)."""
+    kernel = (numpy_twins.scale_scatter if max(values.shape[1:]) > _scale_KMAX
+              else _scale.scale_scatter)
+    kernel(values, lam_i, lam_j, right, right_of_block, dest, out)
 
 
 def factor_small_blocks(blocks, lam):
@@ -135,7 +144,7 @@ class BlockedCholesky:
         # W: the first term's columns of the factor, below its diagonal block
         for t in range(1, len(cp.terms)):
             bl = cp.off[(t, 0)]
-            _scale.scale_scatter(bl.values, lambdas[t], lam1, self.L11inv, bl.cols,
+            _scale_scatter(bl.values, lambdas[t], lam1, self.L11inv, bl.cols,
                                  self._w_dest[t], self._w_target)
         xy1 = np.matmul(cp.xyz[0].transpose(1, 0, 2), lam1)        # (l1, p+1, k1)
         if self.k1 == 1:
@@ -148,11 +157,11 @@ class BlockedCholesky:
         S.fill(0.0)
         Sflat = S.reshape(-1, order="F")
         for t in range(1, len(cp.terms)):
-            _scale.scale_scatter(cp.diag[t], lambdas[t], lambdas[t], _NO_RIGHT, _NO_INDEX,
+            _scale_scatter(cp.diag[t], lambdas[t], lambdas[t], _NO_RIGHT, _NO_INDEX,
                                  self._s_diag[t], Sflat)
             Sflat[self._s_xyz[t]] = np.matmul(cp.xyz[t], lambdas[t]).ravel()
         for (i, j), dest in self._s_off.items():
-            _scale.scale_scatter(cp.off[(i, j)].values, lambdas[i], lambdas[j], _NO_RIGHT,
+            _scale_scatter(cp.off[(i, j)].values, lambdas[i], lambdas[j], _NO_RIGHT,
                                  _NO_INDEX, dest, Sflat)
         Sflat[self._s_xyxy] = cp.xyxy[self._xyxy_idx]
         Sflat[self._diag_z] += 1.0

@@ -13,6 +13,7 @@ from statsmodels_crossed.exceptions import DataError
 from statsmodels_crossed.formula.frame import build_model_frame
 from statsmodels_crossed.formula.parse import parse_formula
 from statsmodels_crossed.models import validation as check
+from statsmodels_crossed.linalg.threads import blas_threads_for
 from statsmodels_crossed.optim.bobyqa import minimize_theta
 from statsmodels_crossed.optim.start import best_start
 from statsmodels_crossed.optim.options import FitOptions, OptSummary
@@ -66,14 +67,22 @@ class CrossedLM(base.LikelihoodModel):
                  weights=None, missing="none", **kwargs):
         self.re_design_infos = kwargs.pop("re_design_infos", None)
         self.n_dropped = kwargs.pop("n_dropped", 0)
+        check.unknown_keywords(kwargs, ("formula", "model_spec", "hasconst", "missing_idx"),
+                               ("weights", "missing", "exog_re", "re_terms", "subset",
+                                "eval_env"), type(self).__name__)
         groups = check.as_frame(groups, "group")
         n = len(groups)
+        if n == 0:
+            raise DataError("the model has no observations (groups has 0 rows)")
         if exog_re is None:
             exog_re = pd.DataFrame({"Intercept": np.ones(n)}, index=groups.index)
         exog_re = check.as_frame(exog_re, "exog_re")
         if len(exog_re) != n or len(np.asarray(endog)) != n:
             raise DataError(f"endog ({len(np.asarray(endog))} rows), groups ({n}) and "
                             f"exog_re ({len(exog_re)}) must have the same number of rows")
+        for name, arr in (("exog", exog), ("weights", weights)):
+            if arr is not None and len(arr) != n:
+                raise DataError(f"{name} has {len(arr)} rows; endog and groups have {n}")
         mask, where = check.missing_rows(endog, exog, groups, exog_re, weights)
         check.handle_missing(mask, where, missing)
         if mask.any():
@@ -94,7 +103,16 @@ class CrossedLM(base.LikelihoodModel):
         X = np.asarray(self.exog, dtype=float)
         if not np.isfinite(X).all():
             raise DataError("the fixed-effects design matrix has NaN or infinite values")
+        check.check_magnitude(self._y, [self.endog_names], "the response")
+        check.check_magnitude(X, self.exog_names, "fixed-effects column")
+        for t in self.reterms:
+            check.check_magnitude(t.X, t.columns, f"random-effects column (of {t.group})")
+        if self.weights is not None:
+            check.check_magnitude(self.weights, ["weights"], "prior")
         self.kept_columns = check.full_rank_columns(X, self.exog_names)
+        if X.shape[1] and not len(self.kept_columns):
+            raise DataError(f"every fixed-effects column ({', '.join(self.exog_names)}) is "
+                            "zero; for a model without fixed effects write '0 +' alone")
         if len(self.kept_columns) < X.shape[1]:
             self.data.param_names = self.fe_names
         self.group_frame = groups
@@ -157,6 +175,10 @@ class CrossedLM(base.LikelihoodModel):
         """
         if drop_cols is not None:
             raise NotImplementedError("drop_cols is not supported; edit the formula")
+        if "groups" in kwargs or "re_formula" in kwargs or "vc_formula" in kwargs:
+            raise TypeError("random effects are written in the formula, as in lme4: "
+                            "'y ~ x + (1 + x | subject) + (1 | item)' (no groups=, "
+                            "re_formula= or vc_formula= as in statsmodels' MixedLM)")
         eval_env = _namespace(kwargs.pop("eval_env", 0))
         if subset is not None:
             data = data.loc[subset]
@@ -177,7 +199,9 @@ class CrossedLM(base.LikelihoodModel):
     def crossprod(self):
         """The cross-product blocks of ``[Z X y]`` (built once, on first use)."""
         X = np.ascontiguousarray(np.asarray(self.exog, dtype=float)[:, self.kept_columns])
-        return CrossProducts(self.reterms, X, self._y, self.weights)
+        cp = CrossProducts(self.reterms, X, self._y, self.weights)
+        check.check_not_exact(X, self._y, cp.beta0, self.endog_names)
+        return cp
 
     @property
     def fe_names(self):
@@ -214,20 +238,18 @@ class CrossedLM(base.LikelihoodModel):
         -------
         CrossedLMResultsWrapper
         """
-        opts = options if options is not None else FitOptions()
-        if option_overrides:
-            unknown = [k for k in option_overrides if not hasattr(opts, k)]
-            if unknown:
-                raise TypeError(f"fit() got unknown option(s) {unknown}; see FitOptions")
-            opts = FitOptions(**{**opts.__dict__, **option_overrides})
+        if not isinstance(reml, (bool, np.bool_)):
+            raise TypeError(f"reml must be True (REML) or False (ML), not {reml!r}")
+        opts = check.fit_options(options, option_overrides, FitOptions)
         obj = self.objective(reml=reml, factorization=opts.factorization)
-        theta0 = (best_start(obj, self.crossprod) if start_params is None
-                  else np.asarray(start_params, dtype=float))
-        if len(theta0) != obj.theta_map.n_theta:
-            raise ValueError(f"start_params has {len(theta0)} values; theta has "
-                             f"{obj.theta_map.n_theta}")
-        summary = minimize_theta(obj, theta0, obj.theta_map.lower_bounds(), opts)
-        return self._results(obj, summary)
+        with blas_threads_for(obj.factor):
+            theta0 = (best_start(obj, self.crossprod) if start_params is None
+                      else np.asarray(start_params, dtype=float))
+            if len(theta0) != obj.theta_map.n_theta:
+                raise ValueError(f"start_params has {len(theta0)} values; theta has "
+                                 f"{obj.theta_map.n_theta}")
+            summary = minimize_theta(obj, theta0, obj.theta_map.lower_bounds(), opts)
+            return self._results(obj, summary)
 
     def results_at(self, theta, reml=True, factorization="auto"):
         """Results with theta held at the given value (no optimization).
@@ -248,4 +270,59 @@ class CrossedLM(base.LikelihoodModel):
         from statsmodels_crossed.results.lmm import CrossedLMResults, CrossedLMResultsWrapper
 
         comp = obj.components(summary.theta)
+        if comp is None or not np.isfinite(comp.objective):
+            raise DataError("the criterion is not finite at theta = "
+                            f"{np.array2string(np.asarray(summary.theta), precision=4)} "
+                            "(the fixed-effects columns may be numerically collinear or "
+                            "on very different scales); no estimates to report")
         return CrossedLMResultsWrapper(CrossedLMResults(self, obj, comp, summary))
+
+    # -- persistence (issue 8) --------------------------------------------------------
+    #: Names a formula may use when it is re-evaluated after unpickling (the
+    #: caller's namespace is not pickled); patsy's own functions are always there.
+    _REBUILD_NAMES = {"np": np, "numpy": np}
+
+    def __getstate__(self):
+        """Pickle state without patsy's DesignInfo objects (they do not pickle; the
+        formula's are rebuilt by :meth:`__setstate__` from ``data.frame``, as
+        statsmodels does) and without the cached cross-product blocks (rebuilt from
+        the data on first use)."""
+        state = self.__dict__.copy()
+        state.pop("crossprod", None)
+        design = [k for k in ("re_design_infos", "offset_design_infos")
+                  if state.get(k) is not None]
+        if design or getattr(self.data, "model_spec", None) is not None:
+            data = object.__new__(type(self.data))     # statsmodels' own rebuild of
+            data.__dict__.update(self.data.__dict__)   # model_spec would read the
+            data.__dict__.pop("model_spec", None)      # lme4 terms as patsy
+            state["data"] = data
+            state.update({k: None for k in design})
+            state["_rebuild_design"] = True
+        return state
+
+    def __setstate__(self, state):
+        rebuild = state.pop("_rebuild_design", False)
+        self.__dict__.update(state)
+        if rebuild:
+            self._rebuild_design()
+
+    def _rebuild_design(self):
+        """Re-evaluate the formula on ``data.frame`` for its patsy DesignInfo objects.
+
+        They stay None when that fails (the formula used names of the namespace
+        it was created in); ``predict`` with new data then says so.
+        """
+        frame = getattr(self.data, "frame", None)
+        parsed = getattr(self, "parsed_formula", None)
+        if frame is None or parsed is None:
+            return
+        glm = hasattr(self, "offset_design_infos")
+        try:
+            mf = build_model_frame(parsed, frame, missing="drop", glm=glm,
+                                   eval_env=dict(self._REBUILD_NAMES))
+        except Exception:       # noqa: BLE001 -- unpickling must not fail on a namespace
+            return
+        self.data.model_spec = mf.model_spec
+        self.re_design_infos = mf.re_design_infos
+        if glm:
+            self.offset_design_infos = mf.offset_design_infos

@@ -5,6 +5,7 @@ two levels and fewer levels than observations; the random effects must not
 outnumber the observations; prior weights are positive; X is of full column
 rank (aliased columns are dropped with a warning naming them).
 """
+import difflib
 import warnings
 
 import numpy as np
@@ -109,6 +110,49 @@ def check_terms(terms, n):
                             f"effects for {n} observations; the model is not identifiable")
 
 
+# -- reliability (issue 8): magnitudes that double precision can carry, exact fits --
+#: Largest (and smallest non-zero) absolute value a column may hold: the blocks hold
+#: products of two columns, the covariance of beta ratios of squared scales (up to
+#: 1e300), all within double precision's range of 1e+-308.
+MAX_ABS = 1e75
+MIN_ABS = 1e-75
+
+
+def check_magnitude(values, names, what):
+    """DataError when a column of ``values`` (n,) or (n, k) is too large or too small.
+
+    A column passes when it is all zero or ``MIN_ABS <= max |value| <= MAX_ABS``.
+    """
+    arr = np.asarray(values, dtype=float)
+    arr = arr.reshape(len(arr), -1)
+    if arr.size == 0:
+        return
+    top = np.abs(arr).max(0)
+    bad = ((top > MAX_ABS) | ((top > 0) & (top < MIN_ABS))).nonzero()[0]
+    if len(bad):
+        j = bad[0]
+        raise DataError(f"{what} {names[j]!r} has values of magnitude {top[j]:.3g}, outside "
+                        f"the range [{MIN_ABS:g}, {MAX_ABS:g}] that double precision can "
+                        "carry through the cross-products; rescale it (change its units)")
+
+
+def check_not_exact(X, y, beta, name):
+    """DataError when X beta reproduces y exactly (a constant response, say);
+    ``beta`` is the least-squares fit of y on X.
+
+    The residual variance is then 0 and the likelihood unbounded: no estimate
+    exists.  Exact means a least-squares residual below ``1000 eps |y|`` (2.2e-13
+    |y|): rounding, not data (y = 1e8 + noise of SD 1e-3 still fits).
+    """
+    norm = np.linalg.norm(y)
+    resid = y - X @ beta if X.shape[1] else y
+    if np.linalg.norm(resid) <= 1e3 * np.finfo(float).eps * norm:
+        what = ("is constant" if np.ptp(y) == 0 else
+                "is an exact linear function of the fixed effects")
+        raise DataError(f"the response {name!r} {what}: the residual variance is 0 and "
+                        "the model cannot be fitted")
+
+
 def full_rank_columns(X, names, tol=1e-7):
     """Indices of the columns kept by dropping, in order, those aliased with earlier ones.
 
@@ -134,3 +178,31 @@ def full_rank_columns(X, names, tol=1e-7):
                       f"{len(dropped)} column(s) {dropped}", RankDeficiencyWarning,
                       stacklevel=4)
     return np.array(keep, dtype=int)
+
+
+def unknown_keywords(kwargs, internal, public, where):
+    """Refuse keyword arguments the model does not know, suggesting the closest name."""
+    unknown = [k for k in kwargs if k not in internal]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], public, n=1)
+        hint = f"; did you mean {close[0]}=?" if close else ""
+        raise TypeError(f"{where} got unexpected keyword argument(s) {unknown}{hint}")
+
+
+def fit_options(options, overrides, options_class):
+    """A FitOptions from ``options`` (a FitOptions, a dict or None) and keyword overrides."""
+    if options is None:
+        options = options_class()
+    elif isinstance(options, dict):
+        overrides = {**options, **overrides}
+        options = options_class()
+    elif not isinstance(options, options_class):
+        raise TypeError(f"options must be a {options_class.__name__} or a dict of its "
+                        f"fields, not {type(options).__name__}")
+    unknown = [k for k in overrides if not hasattr(options, k)]
+    if unknown:
+        fields = list(options.__dict__) + ["reml", "start_params"]
+        close = difflib.get_close_matches(unknown[0].lower(), fields, n=1)
+        hint = f"; did you mean {close[0]}=?" if close else ""
+        raise TypeError(f"fit() got unknown option(s) {unknown}{hint} (see FitOptions)")
+    return options_class(**{**options.__dict__, **overrides}) if overrides else options

@@ -10,7 +10,7 @@ from statsmodels.base.model import LikelihoodResultsWrapper
 from statsmodels.base.model import LikelihoodModelResults
 from scipy import stats
 
-from statsmodels_crossed.exceptions import SingularFitWarning
+from statsmodels_crossed.exceptions import DataError, SingularFitWarning
 from statsmodels_crossed.results import varcorr as vc
 from statsmodels_crossed.results.summary import build_summary
 
@@ -108,6 +108,55 @@ class CrossedLMResults(LikelihoodModelResults):
         return _by_group(self.reterms,
                          [np.diagonal(c, axis1=1, axis2=2) for c in self.condvar_b])
 
+    # -- persistence (issue 8): pickle, save/load, remove_data -------------------------
+    @property
+    def _objective(self):
+        """The fitted criterion (its factorization at ``theta``): the one of the fit,
+        or, after unpickling, rebuilt from the model's data on first use."""
+        obj = self.__dict__.get("_fitted_objective")
+        if obj is None:
+            if getattr(self.model, "exog", None) is None:
+                raise ValueError("this quantity needs the model's data, which remove_data() "
+                                 "dropped; compute it before calling remove_data()")
+            obj = self.model.objective(self.reml, self.optsummary.options.factorization)
+            obj(self.theta)
+            self.__dict__["_fitted_objective"] = obj
+        return obj
+
+    @_objective.setter
+    def _objective(self, obj):
+        self.__dict__["_fitted_objective"] = obj
+
+    def __getstate__(self):
+        """Pickle state without the fitted criterion (its factorization can be large
+        and CHOLMOD's does not pickle); :attr:`_objective` rebuilds it on demand."""
+        state = self.__dict__.copy()
+        state.pop("_fitted_objective", None)
+        return state
+
+    def remove_data(self):
+        """Drop every array with one entry per observation, from the results and the model.
+
+        statsmodels' ``remove_data`` (``exog``, ``endog``), and: fitted values and
+        residuals, the response, weights and grouping columns kept by the model,
+        the level codes and model matrices of the random-effects terms (their
+        levels and column names stay), the cross-product blocks and the fitted
+        factorization.  Estimates, ``summary()``, ``predict(newdata)`` (formula
+        models: ``data.frame`` is kept, as statsmodels keeps it, to rebuild the
+        formula's design on unpickling) and ``random_effects`` keep working;
+        conditional variances, diagnostics and refits need the data: compute them first.
+        """
+        super().remove_data()
+        self.fittedvalues = self.resid = self._marginal = self._zb = None
+        self.__dict__.pop("_fitted_objective", None)
+        model = self.model
+        model.__dict__.pop("crossprod", None)
+        model._y = model.group_frame = model.weights = None
+        empty = np.zeros(0, dtype=int)
+        stripped = {id(t): t.subset(empty) for t in model.reterms}
+        model.reterms = [stripped[id(t)] for t in model.reterms]
+        self.reterms = [stripped.get(id(t), t.subset(empty)) for t in self.reterms]
+
     # -- likelihood-based criteria ---------------------------------------------------
     @property
     def llf(self):
@@ -168,6 +217,10 @@ class CrossedLMResults(LikelihoodModelResults):
             return self.fittedvalues if include_re else self.fitted_marginal
         if not hasattr(self.model, "formula"):
             raise ValueError("predict with new data needs a model created by from_formula")
+        if getattr(self.model, "re_design_infos", None) is None:
+            raise ValueError("predict with new data needs the formula's design, which could "
+                             "not be rebuilt after unpickling (the formula uses names from "
+                             "the namespace it was created in, or data.frame is gone)")
         X, index = self._transform_predict_exog(exog, transform=transform)
         pred = X[:, self.model.kept_columns] @ np.asarray(self.fe_params)
         if include_re:
@@ -186,8 +239,12 @@ class CrossedLMResults(LikelihoodModelResults):
             t, b = term
             Xt = np.asarray(patsy.build_design_matrices([infos[i]], frame,
                                                         NA_action="raise")[0])
-            labels = _group_labels(frame, rterm.factors)
-            codes = t.levels.get_indexer(labels)
+            missing = [f for f in rterm.factors if f not in frame.columns]
+            if missing:
+                raise DataError(f"new data lacks column {missing[0]!r}, the grouping factor of "
+                                f"({rterm.expr} | {rterm.group_name}); add it (levels not seen "
+                                "in the fit contribute 0) or predict with include_re=False")
+            codes = _level_codes(t.levels, _group_labels(frame, rterm.factors))
             seen = codes >= 0
             contrib = np.zeros(len(frame))
             contrib[seen] = (Xt[seen] * b[codes[seen]]).sum(1)
@@ -206,7 +263,10 @@ class CrossedLMResults(LikelihoodModelResults):
         return pd.Series(values, index=idx) if idx is not None else values
 
     # -- tables -------------------------------------------------------------------------
-    def _fixed_effects_table(self, alpha=0.05):
+    def _fixed_effects_table(self, alpha=0.05, df_method=None):
+        if df_method is not None:
+            from statsmodels_crossed.inference.ddf import fixed_effects_table
+            return fixed_effects_table(self, alpha=alpha, df_method=df_method)
         ci = np.asarray(self.conf_int(alpha))
         z = np.asarray(self.tvalues)
         table = pd.DataFrame({"Coef.": np.asarray(self.params), "Std.Err.": np.asarray(self.bse),
@@ -215,9 +275,144 @@ class CrossedLMResults(LikelihoodModelResults):
                              index=self.model.fe_names)
         return table
 
-    def summary(self, alpha=0.05, title=None):
-        """Model information, fixed effects (Wald z) and random effects."""
-        return build_summary(self, alpha=alpha, title=title)
+    def summary(self, alpha=0.05, title=None, df_method=None):
+        """Model information, fixed effects (Wald z) and random effects.
+
+        ``df_method="satterthwaite"`` or ``"kenward-roger"``: the fixed effects
+        as t tests with that method's df (lmerTest's summary; Kenward-Roger
+        shows the adjusted standard errors)."""
+        return build_summary(self, alpha=alpha, title=title, df_method=df_method)
+
+    # -- diagnostics (statsmodels_crossed.diagnostics) --
+    def residuals(self, type="raw", kind="conditional"):
+        """Residuals: ``type`` "raw", "pearson" or "standardized", ``kind``
+        "conditional" (y - X beta - Z b) or "marginal" (y - X beta); exact
+        definitions in :mod:`statsmodels_crossed.diagnostics.residuals`."""
+        from statsmodels_crossed.diagnostics.residuals import residuals
+        return residuals(self, type=type, kind=kind)
+
+    @property
+    def resid_marginal(self):
+        """Marginal residuals ``y - X beta``."""
+        return self.residuals("raw", "marginal")
+
+    @property
+    def resid_pearson(self):
+        """Conditional Pearson residuals ``sqrt(w) (y - X beta - Z b) / sigma``."""
+        return self.residuals("pearson")
+
+    @property
+    def resid_standardized(self):
+        """Conditional residuals over their exact SD, ``sigma sqrt((1 - h_i) / w_i)``."""
+        return self.residuals("standardized")
+
+    def hatvalues(self):
+        """Diagonal of the hat matrix of the fit (lme4's ``hatvalues()``)."""
+        from statsmodels_crossed.diagnostics.leverage import hatvalues
+        return hatvalues(self)
+
+    def leverage(self, level=None):
+        """HLMdiag's leverage (overall, fixef, ranef, ranef_uc) by observation, or
+        its mean by level of the grouping factor ``level``."""
+        from statsmodels_crossed.diagnostics.leverage import leverage
+        return leverage(self, level=level)
+
+    def get_influence(self, level=None, method="one-step", subset=None, progress=None):
+        """Deletion diagnostics (Cook's D, MDFFITS, COVTRACE, COVRATIO, RVC, leverage)
+        of single observations (``level=None``) or of the levels of a grouping
+        factor; see :class:`statsmodels_crossed.diagnostics.CrossedLMInfluence`."""
+        from statsmodels_crossed.diagnostics.influence import CrossedLMInfluence
+        return CrossedLMInfluence(self, level=level, method=method, subset=subset,
+                                  progress=progress)
+
+    def plot_resid_fitted(self, type="pearson", kind="conditional", ax=None):
+        """Residuals against fitted values; returns the matplotlib Figure."""
+        from statsmodels_crossed.diagnostics.plots import plot_resid_fitted
+        return plot_resid_fitted(self, type=type, kind=kind, ax=ax)
+
+    def plot_qq(self, type="pearson", kind="conditional", ax=None):
+        """Normal QQ plot of the residuals; returns the Figure."""
+        from statsmodels_crossed.diagnostics.plots import plot_qq
+        return plot_qq(self, type=type, kind=kind, ax=ax)
+
+    def plot_ranef_qq(self, group=None, standardize=False):
+        """Normal QQ plots of the BLUPs, one panel per term column; returns the Figure."""
+        from statsmodels_crossed.diagnostics.plots import plot_ranef_qq
+        return plot_ranef_qq(self, group=group, standardize=standardize)
+
+    def plot_caterpillar(self, group=None, alpha=0.05):
+        """BLUPs sorted, with conditional-SD intervals, per grouping factor; returns the Figure."""
+        from statsmodels_crossed.diagnostics.plots import plot_caterpillar
+        return plot_caterpillar(self, group=group, alpha=alpha)
+
+    # -- inference (statsmodels_crossed.inference) --
+    def t_test(self, r_matrix, cov_p=None, use_t=None, df_method=None, **df_options):
+        """statsmodels' Wald t test; with ``df_method`` ("satterthwaite" or
+        "kenward-roger") t tests whose ``df_denom`` holds each row's denominator
+        df (lmerTest; Kenward-Roger uses the adjusted covariance)."""
+        if df_method is None:
+            return super().t_test(r_matrix, cov_p=cov_p, use_t=use_t)
+        from statsmodels_crossed.inference.ddf import t_test
+        return t_test(self, r_matrix, df_method, **df_options)
+
+    def f_test(self, r_matrix, cov_p=None, invcov=None, df_method=None, **df_options):
+        """statsmodels' F test; with ``df_method`` lmerTest's Satterthwaite F or
+        pbkrtest's scaled Kenward-Roger F, denominator df in ``df_denom``."""
+        if df_method is None:
+            return super().f_test(r_matrix, cov_p=cov_p, invcov=invcov)
+        from statsmodels_crossed.inference.ddf import f_test
+        return f_test(self, r_matrix, df_method, **df_options)
+
+    def anova(self, df_method="satterthwaite", **df_options):
+        """Type III F table of the fixed-effects terms (lmerTest's ``anova(m)``)."""
+        from statsmodels_crossed.inference.type3 import anova_type3
+        return anova_type3(self, df_method=df_method, **df_options)
+
+    def compare_lr_test(self, restricted, refit=True):
+        """LR test of the nested fit ``restricted``: ``(lr_stat, p_value, df_diff)``;
+        REML fits are refitted by ML first unless ``refit=False`` (as lme4)."""
+        from statsmodels_crossed.inference.lrt import compare_lr_test
+        return compare_lr_test(self, restricted, refit=refit)
+
+    def conf_int(self, alpha=0.05, method="wald", **kwargs):
+        """Confidence intervals.  ``method="wald"`` (default): statsmodels' Wald
+        intervals of the fixed effects.  ``"profile"`` (:meth:`profile`) and
+        ``"bootstrap"`` (:meth:`bootstrap`, kwargs ``nrep``, ``seed``, ``kind``):
+        all parameters (SDs, correlations, sigma, fixed effects)."""
+        if method == "wald":
+            return self.model.data.wrap_output(super().conf_int(alpha=alpha), how="columns")
+        if method == "profile":
+            names = kwargs.pop("names", None)
+            return self.profile(**kwargs).conf_int(alpha=alpha, names=names)
+        if method == "bootstrap":
+            kind = kwargs.pop("kind", "percentile")
+            return self.bootstrap(**kwargs).conf_int(alpha=alpha, kind=kind)
+        raise ValueError(f"method must be 'wald', 'profile' or 'bootstrap', not {method!r}")
+
+    def profile(self, reml=False):
+        """The profiled ML deviance of every parameter (lme4's ``profile``; REML
+        fits are refitted by ML, as lme4 does): a ``Profile`` whose
+        ``conf_int(alpha)`` gives the intervals and ``zeta(name, value)`` the profile."""
+        from statsmodels_crossed.inference.profile import Profile
+        return Profile(self, reml=reml)
+
+    def bootstrap(self, nrep=1000, seed=None, include_re=True, progress=None, options=None):
+        """Parametric bootstrap (lme4's ``bootMer``): ``BootstrapResults`` with the
+        replicates of every parameter and their intervals; reproducible with ``seed``."""
+        from statsmodels_crossed.inference.bootstrap import parametric_bootstrap
+        return parametric_bootstrap(self, nrep=nrep, seed=seed, include_re=include_re,
+                                    progress=progress, options=options)
+
+    def simulate(self, nsim=1, seed=None, include_re=True):
+        """Responses simulated from the fit (lme4's ``simulate``): new random effects
+        (``include_re=True``) or the BLUPs (False); DataFrame n x nsim."""
+        from statsmodels_crossed.inference.simulate import simulate
+        return simulate(self, nsim=nsim, seed=seed, include_re=include_re)
+
+    def r2_nakagawa(self):
+        """Nakagawa's marginal and conditional R^2 with the ICCs (Series)."""
+        from statsmodels_crossed.inference.r2 import r2_nakagawa
+        return r2_nakagawa(self)
 
 
 def _theta_names(terms):
@@ -244,6 +439,20 @@ def _by_group(terms, values):
     return {g: (f.iloc[:, 0].rename(g) if f.shape[1] == 1 else f) for g, f in out.items()}
 
 
+def _level_codes(levels, labels):
+    """Codes of ``labels`` among the fitted ``levels``, -1 for levels not seen in the fit.
+
+    Labels are matched as they are, then as strings, so that a column read as
+    integers matches levels fitted from strings ("308" and 308) and vice versa.
+    """
+    codes = levels.get_indexer(labels)
+    miss = codes < 0
+    as_str = pd.Index(levels.astype(str))
+    if miss.any() and as_str.is_unique:
+        codes[miss] = as_str.get_indexer(pd.Index(labels[miss]).astype(str))
+    return codes
+
+
 def _group_labels(frame, factors):
     if len(factors) == 1:
         return pd.Index(frame[factors[0]])
@@ -255,6 +464,13 @@ class CrossedLMResultsWrapper(LikelihoodResultsWrapper):
     _wrap_attrs = wrap.union_dicts(LikelihoodResultsWrapper._wrap_attrs, _attrs)
     _methods = {}
     _wrap_methods = wrap.union_dicts(LikelihoodResultsWrapper._wrap_methods, _methods)
+    # -- inference: conf_int labels its own output (profile/bootstrap rows are all parameters)
+    _wrap_methods = {k: v for k, v in _wrap_methods.items() if k != "conf_int"}
+
+    def conf_int(self, *args, **kwargs):
+        return object.__getattribute__(self, "_results").conf_int(*args, **kwargs)
+
+    conf_int.__doc__ = CrossedLMResults.conf_int.__doc__
 
 
 wrap.populate_wrapper(CrossedLMResultsWrapper, CrossedLMResults)

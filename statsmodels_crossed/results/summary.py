@@ -47,12 +47,15 @@ def random_effects_table(res):
                                        "Corr."])
 
 
-def build_summary(res, alpha=0.05, title=None):
+def build_summary(res, alpha=0.05, title=None, info=None, df_method=None):
     """statsmodels Summary: model information, fixed effects, random effects."""
     smry = summary2.Summary()
     smry.add_title(title or "Linear mixed model with crossed random effects")
-    smry.add_dict(model_info(res), ncols=2)
-    smry.add_df(res._fixed_effects_table(alpha))
+    smry.add_dict(model_info(res) if info is None else info, ncols=2)
+    smry.add_df(res._fixed_effects_table(alpha) if df_method is None
+                else res._fixed_effects_table(alpha, df_method=df_method))
+    if df_method is not None:
+        smry.add_text(f"Fixed effects: t tests, denominator df by {df_method}")
     smry.add_df(random_effects_table(res), index=False)
     smry.add_text(f"Factorization: {res.factorization}")
     return smry

@@ -18,11 +18,12 @@ def term_covariances(lambdas, sigma2):
     return [sigma2 * lam @ lam.T for lam in lambdas]
 
 
-def varcorr_frame(names, terms, covs, sigma2):
+def varcorr_frame(names, terms, covs, sigma2, residual=True):
     """lme4's ``as.data.frame(VarCorr(m))``: grp, var1, var2, vcov, sdcor.
 
     For each term its variances (var2 empty, sdcor the SD) then its covariances
-    (lower triangle by column, sdcor the correlation); last the residual.
+    (lower triangle by column, sdcor the correlation); last the residual
+    (left out with ``residual=False``: GLMMs without a scale parameter).
     """
     rows = []
     for name, term, cov in zip(names, terms, covs):
@@ -33,7 +34,8 @@ def varcorr_frame(names, terms, covs, sigma2):
             for i in range(j + 1, term.k):
                 corr = cov[i, j] / (sd[i] * sd[j]) if sd[i] * sd[j] > 0 else np.nan
                 rows.append((name, term.columns[i], term.columns[j], cov[i, j], corr))
-    rows.append(("Residual", None, None, sigma2, np.sqrt(sigma2)))
+    if residual:
+        rows.append(("Residual", None, None, sigma2, np.sqrt(sigma2)))
     return pd.DataFrame(rows, columns=["group", "var1", "var2", "vcov", "sdcor"])
 
 

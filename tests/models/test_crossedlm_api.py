@@ -218,3 +218,27 @@ def test_formulaic_engine_gives_the_same_fit(sleep):
     assert res.llf == pytest.approx(patsy_fit.llf, rel=1e-12)
     np.testing.assert_allclose(np.asarray(res.params), np.asarray(patsy_fit.params), rtol=1e-9)
     np.testing.assert_allclose(pred, np.asarray(patsy_fit.fittedvalues)[:5], rtol=1e-9)
+
+
+def test_results_keep_the_callers_row_labels(sleep):
+    sub = sleep[sleep["Days"] > 2]
+    res = smc.crossedlm("Reaction ~ Days + (1 | Subject)", sub).fit()
+    assert res.fittedvalues.index.equals(sub.index)
+    assert res.resid.index.equals(sub.index)
+    out = sub.assign(fitted=res.fittedvalues)
+    assert not out["fitted"].isna().any()
+    np.testing.assert_allclose(out["fitted"] + res.resid, sub["Reaction"], rtol=1e-12)
+
+
+def test_predict_matches_levels_across_label_types(sleep):
+    res = smc.crossedlm("Reaction ~ Days + (1 | Subject)", sleep).fit()   # labels "308", ...
+    new = pd.DataFrame({"Days": [0, 0], "Subject": [308, 309]})            # ints
+    want = res.params["Intercept"] + res.random_effects["Subject"].loc[["308", "309"]].to_numpy()
+    np.testing.assert_allclose(res.predict(new), want, rtol=1e-12)
+
+
+def test_predict_without_a_grouping_column_says_so(sleep):
+    res = smc.crossedlm("Reaction ~ Days + (1 | Subject)", sleep).fit()
+    with pytest.raises(ValueError, match="lacks column 'Subject'"):
+        res.predict(pd.DataFrame({"Days": [1.0]}))
+    assert res.predict(pd.DataFrame({"Days": [1.0]}), include_re=False).shape == (1,)

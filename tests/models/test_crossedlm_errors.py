@@ -139,3 +139,26 @@ def test_infinite_response(sleep):
     with pytest.raises(DataError, match="infinite"):
         smc.crossedlm("Reaction ~ Days + (1 | Subject)",
                       sleep.assign(Reaction=sleep["Reaction"].replace(sleep["Reaction"][0], np.inf)))
+
+
+def test_unknown_keywords_are_refused_with_a_suggestion(sleep):
+    with pytest.raises(TypeError, match=r"\['weight'\]; did you mean weights=\?"):
+        smc.crossedlm("Reaction ~ Days + (1 | Subject)", sleep, weight=np.ones(180))
+    with pytest.raises(TypeError, match="family"):
+        smc.crossedlm("Reaction ~ Days + (1 | Subject)", sleep, family="binomial")
+
+
+def test_mixedlm_habits_get_pointed_to_the_formula(sleep):
+    with pytest.raises(TypeError, match=r"written in the formula"):
+        smc.crossedlm("Reaction ~ Days + (1 | Subject)", sleep, groups="Subject")
+
+
+def test_fit_arguments_are_checked(sleep):
+    model = smc.crossedlm("Reaction ~ Days + (1 | Subject)", sleep)
+    with pytest.raises(TypeError, match="reml must be True"):
+        model.fit(reml="ML")
+    with pytest.raises(TypeError, match=r"did you mean reml=\?"):
+        model.fit(REML=False)
+    with pytest.raises(TypeError, match="options must be a FitOptions"):
+        model.fit(options=3)
+    assert model.fit(options={"maxeval": 500}).optsummary.options.maxeval == 500

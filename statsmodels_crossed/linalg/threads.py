@@ -1,0 +1,30 @@
+"""BLAS threads for the evaluations of the criterion.
+
+Small dense factorizations gain nothing from a second BLAS thread, and on a
+busy machine OpenBLAS's spinning threads make them up to 100x slower.  While
+the optimizer runs, BLAS is limited to one thread when the largest dense
+block is below :data:`SINGLE_THREAD_BELOW` rows; larger blocks use the default.
+"""
+from contextlib import nullcontext
+
+#: Dense blocks smaller than this are factored with one BLAS thread.
+SINGLE_THREAD_BELOW = 1500
+
+_controller = None
+
+
+def _threadpool_controller():
+    global _controller
+    if _controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _controller = ThreadpoolController()
+    return _controller
+
+
+def blas_threads_for(factor):
+    """A context manager limiting BLAS to one thread when ``factor``'s dense block is small."""
+    m = getattr(factor, "m", None)
+    if m is None or m >= SINGLE_THREAD_BELOW:
+        return nullcontext()
+    return _threadpool_controller().limit(limits=1, user_api="blas")

@@ -1,0 +1,187 @@
+"""lme4's two-stage optimization of a GLMM deviance, and the Hessian at the optimum.
+
+* Stage 1 (lme4's nAGQ = 0): theta (and log phi) by BOBYQA, beta and u from
+  joint PIRLS (:class:`ProfiledGLMMObjective`).
+* Stage 2: (theta, beta [, log phi]) by BOBYQA from stage 1's optimum, with beta
+  in the whitened coordinates ``delta = R_X (beta - beta_1)`` of stage 1's PIRLS
+  system, so the optimizer sees about unit curvature in every beta direction.
+* The finite-difference gradient g and Hessian H of the deviance at the optimum
+  (theta entries on their bound held fixed): one Newton step ``-H^{-1} g``
+  polishes the optimum (kept only when it lowers the deviance), and
+  ``2 H^{-1}`` restricted to beta is lme4's default covariance of beta
+  (``vcov(use.hessian=TRUE)``).
+
+Stage 1 only seeds stage 2, so it stops at ``ftol_rel = 1e-8`` unless it is the
+whole fit (``nagq=0``); stage 2 stops at ``ftol_rel = 1e-10`` and leaves the last
+digits to the Newton step (the deviance is smooth: PIRLS converges to rounding).
+Options with looser tolerances than these keep theirs.
+"""
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from statsmodels_crossed.deviance.laplace import deviance_hessian
+from statsmodels_crossed.deviance.pirls import PIRLSError, joint_factor
+from statsmodels_crossed.optim.bobyqa import minimize_theta
+
+#: stage 1's relative tolerance when stage 2 follows
+STAGE1_FTOL_REL = 1e-8
+#: stage 2's relative tolerance (the Newton step polishes the optimum)
+STAGE2_FTOL_REL = 1e-10
+#: finite-difference step of the Hessian (theta, whitened beta, log phi)
+HESSIAN_STEP = 1e-4
+
+
+@dataclass
+class GLMMFit:
+    """The optimum: the objective (its PIRLS state at the optimum), the estimates,
+    the optimizer records and the Hessian-based covariance of beta (None if H is
+    not positive definite or not computed)."""
+
+    objective: object
+    theta: np.ndarray
+    beta: np.ndarray
+    phi: float
+    devcomp: object
+    stage1: object
+    summary: object
+    cov_hessian: np.ndarray = None
+    hessian: np.ndarray = None
+    whitening: np.ndarray = None
+
+
+def two_stage_fit(stage1, stage2, opts, start=None, names=None):
+    """Fit by lme4's two stages (module docstring); ``stage2`` None stops after stage 1.
+
+    ``start``: theta (stage 1's start) or (theta, beta) (stage 2 starts there);
+    ``names``: of the fixed effects, for error messages.
+    """
+    resp = stage1.resp
+    disp = resp.has_dispersion
+    tm = stage1.theta_map
+    nth, p = tm.n_theta, stage1.p
+    lower = tm.lower_bounds()
+    theta0 = tm.start() if start is None else start[:nth]
+    _checked(stage1, stage1.components(theta0, 1.0), "start", names)   # fail fast
+    log_phi0 = _start_log_phi(stage1) if disp else 0.0
+
+    def split(x):
+        return x[:nth], (np.exp(x[-1]) if disp else 1.0)
+
+    if start is None or len(start) == nth:
+        o1 = opts if stage2 is None else dataclasses.replace(
+            opts, ftol_rel=max(opts.ftol_rel, STAGE1_FTOL_REL))
+        x0 = np.append(theta0, log_phi0) if disp else theta0
+        lo = np.append(lower, -np.inf) if disp else lower
+        s1 = minimize_theta(lambda x: stage1(*split(x)), x0, lo, o1)
+        theta1, phi1 = split(s1.theta)
+        comp = _checked(stage1, stage1.components(theta1, phi1), "stage 1", names)
+        beta1 = stage1.state.beta.copy()
+        s1.theta, s1.beta = theta1, beta1
+        if stage2 is None:
+            return GLMMFit(stage1, theta1, beta1, phi1, comp, s1, s1)
+        RX = stage1.pirls.factor.RX()
+    else:
+        s1, theta1, beta1, phi1 = None, start[:nth], start[nth:], np.exp(log_phi0)
+        comp = stage1.components(theta1, phi1)
+        RX = stage1.pirls.factor.RX() if comp is not None else np.eye(p)
+    Tinv = np.linalg.inv(RX) if p else np.zeros((0, 0))
+
+    def unpack(x):
+        return x[:nth], beta1 + Tinv @ x[nth:nth + p], (np.exp(x[-1]) if disp else 1.0)
+
+    x0 = np.concatenate([theta1, np.zeros(p)] + ([[np.log(phi1)]] if disp else []))
+    lo = np.concatenate([lower, np.full(p + disp, -np.inf)])
+    o2 = dataclasses.replace(opts, ftol_rel=max(opts.ftol_rel, STAGE2_FTOL_REL))
+    s2 = minimize_theta(lambda x: stage2(*unpack(x)), x0, lo, o2)
+    theta, beta, phi = unpack(s2.theta)
+    comp = _checked(stage2, stage2.components(theta, beta, phi), "stage 2", names)
+    s2.theta, s2.beta = theta, beta
+    fit = GLMMFit(stage2, theta, beta, phi, comp, s1, s2, whitening=Tinv)
+    return hessian_and_polish(fit, polish=True)
+
+
+def fit_at(objective, theta, beta, phi, summary, factorization="auto"):
+    """A :class:`GLMMFit` at given parameters (no optimization), with its Hessian."""
+    comp = _checked(objective, objective.components(theta, beta, phi), "evaluation")
+    fit = GLMMFit(objective, theta, beta, phi, comp, None, summary)
+    if len(beta):
+        jf = joint_factor(objective.resp, objective.terms, objective.pirls.X,
+                          objective.lambdas, objective.state, phi, factorization)
+        fit.whitening = np.linalg.inv(jf.RX())
+    return hessian_and_polish(fit, polish=False)
+
+
+def hessian_and_polish(fit, polish=True, step=HESSIAN_STEP):
+    """Hessian of the deviance at ``fit`` (module docstring); optionally one Newton step.
+
+    Coordinates: free theta entries, whitened beta (``beta + T delta``), log phi.
+    Sets ``fit.hessian`` (in those coordinates) and ``fit.cov_hessian``; leaves the
+    objective's state at the (possibly polished) optimum.
+    """
+    obj, theta, beta, phi = fit.objective, fit.theta, fit.beta, fit.phi
+    disp = obj.resp.has_dispersion
+    p = len(beta)
+    lower = obj.theta_map.lower_bounds()
+    free = ~(np.isfinite(lower) & (theta <= lower + 1e-6))
+    k = int(free.sum())
+    T = fit.whitening if fit.whitening is not None else np.eye(p)
+
+    def unpack(x):
+        th = theta.copy()
+        th[free] = x[:k]
+        return th, beta + T @ x[k:k + p], (np.exp(x[-1]) if disp else phi)
+
+    x0 = np.concatenate([theta[free], np.zeros(p)] + ([[np.log(phi)]] if disp else []))
+    f0, g, H = deviance_hessian(lambda x: obj(*unpack(x)), x0, step)
+    fit.hessian = H
+    try:
+        np.linalg.cholesky(H)
+    except np.linalg.LinAlgError:
+        obj.components(theta, beta, phi)             # state back at the optimum
+        return fit
+    Hinv = np.linalg.inv(H)
+    fit.cov_hessian = T @ (2 * Hinv[k:k + p, k:k + p]) @ T.T
+    if polish and np.isfinite(g).all():
+        x1 = x0 - Hinv @ g
+        th1, b1, phi1 = unpack(x1)
+        comp = obj.components(th1, b1, phi1) if (th1 >= lower).all() else None
+        if comp is not None and comp.objective < f0:
+            fit.theta, fit.beta, fit.phi, fit.devcomp = th1, b1, phi1, comp
+            fit.summary.theta, fit.summary.beta = th1, b1
+            fit.summary.fmin = comp.objective
+            fit.summary.message += "; polished by a Newton step"
+            return fit
+    fit.devcomp = obj.components(theta, beta, phi)    # state back at the optimum
+    return fit
+
+
+def _start_log_phi(stage1):
+    """log of the Pearson dispersion after PIRLS at the starting theta with phi = 1."""
+    resp = stage1.resp
+    return float(np.log(resp.pearson_dispersion(stage1.state.mu, max(resp.n - stage1.p, 1))))
+
+
+def _checked(obj, comp, stage, names=None):
+    if comp is not None and np.isfinite(comp.objective):
+        return comp
+    state = obj.state
+    msg = state.message if state is not None else "no evaluation"
+    if state is not None and _on_boundary(obj.resp, state.mu) and len(state.beta):
+        j = int(np.argmax(np.abs(state.beta)))
+        name = names[j] if names is not None else f"column {j}"
+        raise PIRLSError(f"{stage}: PIRLS failed ({msg}): the fitted means reach the edge of "
+                         f"the family's range while the fixed effects grow without bound "
+                         f"(largest: {name!r} = {state.beta[j]:.3g}); the response looks "
+                         "(quasi-)separated by the fixed effects: drop or merge the terms "
+                         "(or levels) that predict it perfectly")
+    raise PIRLSError(f"{stage}: PIRLS failed at the optimizer's final parameters "
+                     f"({msg}); the model may be separated or the data degenerate")
+
+
+def _on_boundary(resp, mu, tol=1e-8):
+    mu = np.asarray(mu)
+    if resp.binomial:
+        return bool(((mu < tol) | (mu > 1 - tol)).any())
+    return resp.positive_mean and bool((mu < tol).any())
