@@ -1,10 +1,11 @@
 """statsmodels-style entry points.
 
 >>> import statsmodels_crossed.api as smc
+>>> df = smc.datasets.load("rt_experiment")
 >>> res = smc.crossedlm("rt ~ cond + (1 + cond | subj) + (1 | item)", data=df).fit()
 """
 from statsmodels_crossed import datasets
-from statsmodels_crossed.models.crossedlm import CrossedLM
+from statsmodels_crossed.models.crossedlm import CrossedLM, crossedlm
 from statsmodels_crossed.optim.options import FitOptions
 from statsmodels_crossed.results.lmm import CrossedLMResults
 # -- GLMM (issue 5) --
@@ -13,7 +14,6 @@ from statsmodels_crossed.results.glmm import CrossedGLMResults
 # -- inference (issue 4) --
 from statsmodels_crossed.inference.lrt import anova
 
-crossedlm = CrossedLM.from_formula
 lmer = crossedlm
 crossedglm = CrossedGLM.from_formula
 glmer = crossedglm

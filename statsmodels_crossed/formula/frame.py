@@ -6,6 +6,8 @@ built by patsy, and its grouping factor (or interaction of factors) from the
 data's columns.  Rows with a missing value in any part are dropped together
 (``missing="drop"``) or reported (``missing="raise"``).
 """
+import difflib
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,11 +38,26 @@ class ModelFrame:
     offset_design_infos: list = None   # patsy DesignInfo per offset(...) term, for prediction
 
 
+def _explain(exc, frame):
+    """patsy's message, with 'did you mean' for a name that is not a column."""
+    message = exc.message
+    found = re.search(r"name '([^']+)' is not defined", message)
+    if found:
+        name = found.group(1)
+        close = difflib.get_close_matches(name, [str(c) for c in frame.columns], n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        avail = ", ".join(map(str, list(frame.columns)[:20]))
+        return f"{name!r} is not a column of the data{hint} (available columns: {avail})"
+    return message
+
+
 def _check_columns(data, names, what):
     missing = [c for c in names if c not in data.columns]
     if missing:
         avail = ", ".join(map(str, list(data.columns)[:20]))
-        raise DataError(f"{what}: column {missing[0]!r} is not in the data "
+        close = difflib.get_close_matches(missing[0], [str(c) for c in data.columns], n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise DataError(f"{what}: column {missing[0]!r} is not in the data{hint} "
                         f"(available columns: {avail})")
 
 
@@ -61,7 +78,7 @@ def _random_parts(parsed, frame, eval_env):
                                 NA_action="drop", return_type="dataframe")
         except patsy.PatsyError as exc:
             raise DataError(f"random-effects term ({term.expr} | {term.group_name}): "
-                            f"{exc.message}") from None
+                            f"{_explain(exc, frame)}") from None
         except SyntaxError as exc:
             raise FormulaError(f"random-effects term ({term.expr} | {term.group_name}): "
                                f"{_syntax(exc)}") from None
@@ -74,7 +91,7 @@ def _fixed_part(fixed, frame, eval_env, two_columns=False):
         (endog, exog), _, spec = handle_formula_data(frame, None, fixed,
                                                      depth=eval_env, missing="drop")
     except patsy.PatsyError as exc:
-        raise DataError(f"fixed part {fixed!r}: {exc.message}") from None
+        raise DataError(f"fixed part {fixed!r}: {_explain(exc, frame)}") from None
     except SyntaxError as exc:
         raise FormulaError(f"fixed part {fixed!r}: {_syntax(exc)}") from None
     if endog.ndim > 1 and endog.shape[1] > 1 and not (two_columns and endog.shape[1] == 2):
@@ -103,6 +120,12 @@ def build_model_frame(parsed, data, weights=None, missing="drop", eval_env=0, gl
         ``offset(expr)`` terms); ``offset`` (array-like or column name) is added
         to the formula's offsets and its missing values drop rows like the rest.
     """
+    if isinstance(data, pd.Series) or (not isinstance(data, (pd.DataFrame, dict))
+                                        and np.ndim(data) == 1):
+        raise DataError("data must be a DataFrame with named columns (the response, the "
+                        "covariates and the grouping factors); got a "
+                        f"{type(data).__name__}. Pass the whole DataFrame: "
+                        "crossedlm('y ~ x + (1 | g)', df)")
     if not isinstance(data, pd.DataFrame):
         try:
             data = pd.DataFrame(data)

@@ -27,6 +27,7 @@ in the group are errors.
 from __future__ import annotations
 
 import keyword
+import re
 from dataclasses import dataclass
 
 import patsy
@@ -126,6 +127,11 @@ def parse_formula(formula: str) -> ParsedFormula:
         else:
             random.extend(terms)
     if not random:
+        for summand in fixed:
+            bare = re.fullmatch(r"\(\s*([\w.+ ]+?)\s*[ /\\]\s*(\w+)\s*\)", summand)
+            if bare:
+                raise FormulaError(f"'{summand}' looks like a random-effects term without "
+                                   f"'|': write ({bare.group(1)} | {bare.group(2)})")
         raise FormulaError(f"formula '{formula}' has no random-effects term; use "
                            "statsmodels OLS/GLM for a model without random effects, "
                            "or add a term like (1 | g)")

@@ -83,6 +83,8 @@ class CrossedLM(base.LikelihoodModel):
         for name, arr in (("exog", exog), ("weights", weights)):
             if arr is not None and len(arr) != n:
                 raise DataError(f"{name} has {len(arr)} rows; endog and groups have {n}")
+        if exog is not None and np.ndim(exog) > 2:
+            raise DataError(f"exog must be 1-D or 2-D, got {np.ndim(exog)} dimensions")
         mask, where = check.missing_rows(endog, exog, groups, exog_re, weights)
         check.handle_missing(mask, where, missing)
         if mask.any():
@@ -93,6 +95,8 @@ class CrossedLM(base.LikelihoodModel):
             groups, exog_re = groups.iloc[keep], exog_re.iloc[keep]
             weights = None if weights is None else np.asarray(weights)[keep]
             self.n_dropped += int(mask.sum())
+            if not keep.any():
+                raise DataError("no rows left after dropping rows with missing values")
         if exog is None:
             exog = np.zeros((len(groups), 0))
         super().__init__(endog, exog, missing="none", **kwargs)
@@ -326,3 +330,58 @@ class CrossedLM(base.LikelihoodModel):
         self.re_design_infos = mf.re_design_infos
         if glm:
             self.offset_design_infos = mf.offset_design_infos
+
+
+def crossedlm(formula, data, weights=None, missing="drop", subset=None, eval_env=0, **kwargs):
+    """A linear mixed model from an lme4-style formula (``smc.lmer`` is the same).
+
+    Parameters
+    ----------
+    formula : str
+        ``"response ~ fixed part + random terms"``.  The fixed part is
+        statsmodels/patsy syntax (``C(x)``, ``I(x**2)``, ``a * b``,
+        ``np.log(x)``, names from your namespace).  Random-effects terms are
+        lme4's:
+
+        ==================  =============================================
+        ``(1 | g)``         a random intercept for each level of ``g``
+        ``(1 + x | g)``     correlated random intercept and slope of ``x``
+        ``(0 + x | g)``     a random slope only
+        ``(x || g)``        uncorrelated intercept and slope (two terms)
+        ``(1 | a:b)``       one effect per combination of ``a`` and ``b``
+        ``(1 | a/b)``       ``b`` nested in ``a``: ``(1 | a) + (1 | a:b)``
+        ==================  =============================================
+
+        Any number of terms, crossed (``(1 | subject) + (1 | item)``) or
+        nested.  Grouping columns may hold strings, integers or categoricals.
+    data : pandas.DataFrame
+        The response, covariates and grouping factors as named columns.
+    weights : array_like or str, optional
+        Prior weights (positive; the residual variance of row i is
+        sigma^2 / w_i), or the name of a column holding them.
+    missing : {"drop", "raise"}
+        Rows with a missing value in any variable of the model are dropped
+        (and counted in the summary) or raise ``MissingDataError``.
+    subset : array_like, optional
+        Rows of ``data`` to use (``data.loc[subset]``).
+    eval_env : int or dict
+        Where names in the formula that are not columns are looked up
+        (default: your namespace).
+    **kwargs
+        Passed to :meth:`CrossedLM.from_formula` (unknown names are refused).
+
+    Returns
+    -------
+    CrossedLM
+        Call ``.fit()`` (REML) or ``.fit(reml=False)`` (ML) for the results.
+
+    Examples
+    --------
+    >>> import statsmodels_crossed.api as smc
+    >>> df = smc.datasets.load("penicillin")
+    >>> res = smc.crossedlm("diameter ~ 1 + (1 | plate) + (1 | sample)", df).fit()
+    >>> round(res.llf, 4)
+    -165.4303
+    """
+    return CrossedLM.from_formula(formula, data, subset=subset, weights=weights,
+                                  missing=missing, eval_env=_namespace(eval_env), **kwargs)

@@ -108,6 +108,30 @@ def check_terms(terms, n):
         if t.q >= n:
             raise DataError(f"the term ({' + '.join(t.columns)} | {t.group}) has {t.q} random "
                             f"effects for {n} observations; the model is not identifiable")
+        if t.k > 1:
+            check_term_columns_vary(t)
+
+
+def check_term_columns_vary(term):
+    """Refuse a term whose columns are collinear within every level of its factor.
+
+    Then the k x k covariance of the term cannot be estimated: e.g. a random
+    slope on a variable that is constant within each group (a subject-level
+    covariate in ``(1 + age | subject)``) is confounded with the intercept.
+    """
+    from statsmodels_crossed.linalg import _assemble
+
+    gram = np.zeros((term.n_levels, term.k, term.k))
+    _assemble.pair_blocks(term.codes.astype(np.int64), term.X, term.X,
+                          np.ones(len(term.codes)), gram)
+    eig = np.linalg.eigvalsh(gram)
+    if np.all(eig[:, 0] <= 1e-10 * np.maximum(eig[:, -1], 1e-300)):
+        cols = " + ".join(term.columns)
+        raise DataError(f"in ({cols} | {term.group}) the columns do not vary independently "
+                        f"within any level of {term.group!r} (e.g. a slope on a variable "
+                        f"that is constant within each {term.group}): the term's covariance "
+                        "cannot be estimated. Drop that slope from the term, or keep it as a "
+                        "fixed effect only.")
 
 
 # -- reliability (issue 8): magnitudes that double precision can carry, exact fits --

@@ -74,15 +74,18 @@ class CrossedLMResults(LikelihoodModelResults):
         self.k_params_total = len(beta) + len(self.theta) + 1
         diag = objective.theta_map.is_diagonal()
         self.converged = bool(optsummary.converged)
-        self.is_singular = bool((self.theta[diag] < optsummary.options.singular_tol).any())
+        small = diag & (self.theta < optsummary.options.singular_tol)
+        self.is_singular = bool(small.any())
         if self.is_singular:
-            warnings.warn("singular fit: a random-effects variance is (nearly) zero or the "
-                          "correlations are +-1; see res.is_singular and res.varcorr()",
-                          SingularFitWarning, stacklevel=3)
+            where = ", ".join(n for n, s in zip(self.theta_names, small) if s)
+            warnings.warn(f"singular fit: the relative covariance factor is (nearly) singular at "
+                          f"{where} (a variance near zero, or correlations near +-1); see "
+                          "res.varcorr() and consider dropping that term",
+                          SingularFitWarning, stacklevel=4)
         u = factor.u(beta)
         self.b = [ut @ lam.T for ut, lam in zip(u, lambdas)]
         self._objective, self._lambdas = objective, lambdas
-        self.random_effects = _by_group(terms, self.b)
+        self.random_effects = GroupDict(_by_group(terms, self.b))
         self.ngroups = {}
         for t in terms:
             self.ngroups.setdefault(t.group, t.n_levels)
@@ -105,8 +108,8 @@ class CrossedLMResults(LikelihoodModelResults):
     @cached_property
     def random_effects_cov(self):
         """Conditional variances of the BLUPs, shaped as ``random_effects``."""
-        return _by_group(self.reterms,
-                         [np.diagonal(c, axis1=1, axis2=2) for c in self.condvar_b])
+        return GroupDict(_by_group(self.reterms,
+                                   [np.diagonal(c, axis1=1, axis2=2) for c in self.condvar_b]))
 
     # -- persistence (issue 8): pickle, save/load, remove_data -------------------------
     @property
@@ -161,7 +164,7 @@ class CrossedLMResults(LikelihoodModelResults):
     @property
     def llf(self):
         """Log-likelihood at the optimum; the REML log-likelihood for REML fits."""
-        return -0.5 * self.devcomp.objective
+        return float(-0.5 * self.devcomp.objective)
 
     @property
     def aic(self):
@@ -428,6 +431,14 @@ def _theta_names(terms):
 def _term_contribution(X, codes, b):
     """Row-wise Z_t b_t: sum_c X[i, c] b[codes[i], c]."""
     return np.einsum("ik,ik->i", X, b[codes])
+
+
+class GroupDict(dict):
+    """A dict keyed by grouping factor whose KeyError lists the grouping factors."""
+
+    def __missing__(self, key):
+        raise KeyError(f"{key!r} is not a grouping factor of the model; they are "
+                       f"{list(self)}")
 
 
 def _by_group(terms, values):

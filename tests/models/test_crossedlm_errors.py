@@ -162,3 +162,26 @@ def test_fit_arguments_are_checked(sleep):
     with pytest.raises(TypeError, match="options must be a FitOptions"):
         model.fit(options=3)
     assert model.fit(options={"maxeval": 500}).optsummary.options.maxeval == 500
+
+
+def test_slope_constant_within_groups_is_refused(sleep):
+    age = sleep["Subject"].cat.codes.astype(float)            # one value per subject
+    with pytest.raises(DataError, match=r"\(Intercept \+ age \| Subject\) the columns do not "
+                                        r"vary independently"):
+        smc.crossedlm("Reaction ~ Days + (1 + age | Subject)", sleep.assign(age=age))
+    ok = smc.crossedlm("Reaction ~ Days + age + (1 + Days | Subject)", sleep.assign(age=age))
+    assert ok.fit().converged
+
+
+def test_typos_get_suggestions(sleep):
+    with pytest.raises(DataError, match=r"'Reacton' is not a column .* did you mean 'Reaction'"):
+        smc.crossedlm("Reacton ~ Days + (1 | Subject)", sleep)
+    with pytest.raises(DataError, match=r"did you mean 'Subject'"):
+        smc.crossedlm("Reaction ~ Days + (1 | subject)", sleep)
+
+
+def test_forgotten_bar_and_wrong_data_type(sleep):
+    with pytest.raises(FormulaError, match=r"without '\|': write \(Days \| Subject\)"):
+        smc.crossedlm("Reaction ~ Days + (Days Subject)", sleep)
+    with pytest.raises(DataError, match="data must be a DataFrame with named columns"):
+        smc.crossedlm("Reaction ~ Days + (1 | Subject)", sleep["Reaction"])
