@@ -48,7 +48,8 @@ for (i in seq_len(repeats)) {
   wall <- c(wall, dt[["elapsed"]]); cpu <- c(cpu, dt[["user.self"]] + dt[["sys.self"]])
 }
 num <- function(x) paste0("[", paste(sprintf("%.17g", x), collapse = ","), "]")
-cat(sprintf('{"wall": %s, "cpu": %s, "objective": %.17g, "fixef": %s, "names": [%s], "lme4": "%s"}\n',
+cat(sprintf(paste0('{"wall": %s, "cpu": %s, "objective": %.17g, "fixef": %s, ',
+                   '"names": [%s], "lme4": "%s"}\n'),
             num(wall), num(cpu), -2 * as.numeric(logLik(m)), num(unname(fixef(m))),
             paste0('"', names(fixef(m)), '"', collapse = ","),
             as.character(packageVersion("lme4"))))

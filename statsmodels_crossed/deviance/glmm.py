@@ -153,7 +153,8 @@ class GLMMResponse:
         return Wo, eta - self.offset + wr * mup / V / Wo
 
     def saturated_constant(self, mu, phi=1.0):
-        """``C = -2 sum log f(y_i; mu_i = y_i)``, as ``sum(-2 loglike_obs - d_i / phi)`` at ``mu``."""
+        """``C = -2 sum log f(y_i; mu_i = y_i)``, computed as
+        ``sum(-2 loglike_obs - d_i / phi)`` at any valid ``mu``."""
         return float(np.sum(self.minus2ll(mu, phi) - self.dev_resid2(mu) / phi))
 
     def pearson_dispersion(self, mu, df):

@@ -124,9 +124,11 @@ class BlockedCholesky:
         else:
             self.w_colptr, self.w_rowidx, src = csc_from_entries(rows, cols, ncol)
             self.w_data = np.zeros(len(rows))
-            self._w_target = self.w_data
             dest = np.empty(len(src), dtype=np.int64)
             dest[src] = np.arange(len(src))
+            self._W = sp.csc_matrix((self.w_data, self.w_rowidx, self.w_colptr),
+                                    shape=(self.m, ncol))
+            self.w_data = self._w_target = self._W.data   # W is updated in place per theta
         self._w_dest = {t: dest[sizes[t - 1]:sizes[t]] for t in range(1, len(cp.terms))}
         self._w_xy = dest[sizes[-2]:]
 
@@ -227,6 +229,7 @@ class BlockedCholesky:
     def condvar_u(self):
         """Diagonal blocks of (L_Z L_Z')^{-1}: one (l_t, k_t, k_t) stack per term."""
         mz = self.mz
+        self._check_condvar_memory()
         Y = (lapack.dtrtri(np.asfortranarray(self.S[:mz, :mz]), lower=1)[0]
              if mz else np.zeros((0, 0)))
         Y = np.tril(Y)
@@ -243,11 +246,23 @@ class BlockedCholesky:
             out.append(np.einsum("mla,mlb->lab", Yt, Yt))
         return out
 
+    def _check_condvar_memory(self):
+        """DenseBlockTooLarge when condvar_u's dense work arrays (three mz x mz, two
+        mz x q_1) would take more than the memory guard allows."""
+        from statsmodels_crossed.linalg import factorization as fz   # circular at import
+
+        mz, q1 = self.mz, self.l1 * self.k1
+        need, avail = 8 * mz * (3 * mz + 2 * q1), fz.available_memory()
+        if need > fz.DENSE_MEMORY_FRACTION * avail:
+            raise fz.DenseBlockTooLarge(
+                f"the conditional variances of the blocked factorization need "
+                f"{need / 2**30:.1f} GiB of dense work arrays ({mz} x {mz} and {mz} x {q1}), "
+                f"more than {fz.DENSE_MEMORY_FRACTION:.0%} of the {avail / 2**30:.1f} GiB "
+                "available; fit with factorization='cholmod', which computes them in chunks")
+
     def _w_matrix(self):
-        if self.dense_w:
-            return self.Wd
-        return sp.csc_matrix((self.w_data, self.w_rowidx, self.w_colptr),
-                             shape=(self.m, self.l1 * self.k1))
+        """W at the current theta (a view of the buffers ``update`` writes into)."""
+        return self.Wd if self.dense_w else self._W
 
     def _split_rest(self, u_r):
         out = []

@@ -37,7 +37,12 @@ HESSIAN_STEP = 1e-4
 class GLMMFit:
     """The optimum: the objective (its PIRLS state at the optimum), the estimates,
     the optimizer records and the Hessian-based covariance of beta (None if H is
-    not positive definite or not computed)."""
+    not positive definite or not computed).
+
+    Stage 2's ``summary.log`` is in the optimizer's coordinates (theta, delta
+    [, log phi]) with ``beta = beta_1 + whitening @ delta``; ``summary.theta``
+    and ``summary.beta`` are the estimates.
+    """
 
     objective: object
     theta: np.ndarray

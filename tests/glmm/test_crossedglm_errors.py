@@ -157,7 +157,7 @@ def test_lmm_formula_errors_unchanged(sim):
         smc.crossedlm("x ~ t + offset(t) + (1 | a)", sim)
 
 
-# -- failed fits -----------------------------------------------------------------------------------
+# -- failed fits ---------------------------------------------------------------------------
 def separated(seed=3):
     rng = np.random.default_rng(seed)
     data = pd.DataFrame({"g": rng.integers(0, 10, 200).astype(str), "x": rng.normal(size=200)})
