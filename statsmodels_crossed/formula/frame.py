@@ -67,12 +67,20 @@ def _syntax(exc):
     return f"'{(exc.text or '').strip()}' is not a valid expression ({exc.msg})"
 
 
+#: patsy's design info of an intercept-only model matrix (the ``1`` of ``(1 | g)``).
+_INTERCEPT_INFO = patsy.dmatrix("1", pd.DataFrame({"x": [0.0]})).design_info
+
+
 def _random_parts(parsed, frame, eval_env):
-    """Model matrices (NA rows dropped by patsy) and group columns of each term."""
+    """(model matrix, patsy design info) of each term; patsy drops NA rows."""
     mats = []
     for term in parsed.random:
         _check_columns(frame, term.factors,
                        f"grouping factor of ({term.expr} | {term.group_name})")
+        if term.expr == "1":                 # the common case, without patsy's overhead
+            mats.append((pd.DataFrame({"Intercept": np.ones(len(frame))}, index=frame.index),
+                         _INTERCEPT_INFO))
+            continue
         try:
             mat = patsy.dmatrix(term.expr, frame, eval_env=patsy.EvalEnvironment([eval_env]),
                                 NA_action="drop", return_type="dataframe")
@@ -82,7 +90,7 @@ def _random_parts(parsed, frame, eval_env):
         except SyntaxError as exc:
             raise FormulaError(f"random-effects term ({term.expr} | {term.group_name}): "
                                f"{_syntax(exc)}") from None
-        mats.append(mat)
+        mats.append((mat, mat.design_info))
     return mats
 
 
@@ -144,7 +152,7 @@ def build_model_frame(parsed, data, weights=None, missing="drop", eval_env=0, gl
     keep = np.zeros(n_all, dtype=bool)
     keep[endog.index.to_numpy()] = True
     reasons = {"the response or a fixed-effects variable": ~keep.copy()}
-    for term, mat in zip(parsed.random, mats):
+    for term, (mat, _) in zip(parsed.random, mats):
         ok = np.zeros(n_all, dtype=bool)
         ok[mat.index.to_numpy()] = True
         for col in term.factors:
@@ -174,7 +182,7 @@ def build_model_frame(parsed, data, weights=None, missing="drop", eval_env=0, gl
         endog.index = exog.index = data.index[rows]
     sub = frame.iloc[rows]
     groups, exog_re, re_terms = {}, {}, []
-    for term, mat in zip(parsed.random, mats):
+    for term, (mat, _) in zip(parsed.random, mats):
         name = term.group_name
         if name not in groups:
             groups[name] = _group_column(sub, term.factors, name)
@@ -185,7 +193,7 @@ def build_model_frame(parsed, data, weights=None, missing="drop", eval_env=0, gl
         re_terms.append((name, cols))
     return ModelFrame(endog, exog, pd.DataFrame(groups, index=endog.index),
                       pd.DataFrame(exog_re, index=endog.index), re_terms,
-                      [m.design_info for m in mats],
+                      [info for _, info in mats],
                       None if w is None else np.asarray(w, dtype=float)[rows],
                       spec, rows, n_all - len(rows),
                       *((off[rows], off_infos) if glm else ()))
