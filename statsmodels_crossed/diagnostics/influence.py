@@ -11,6 +11,7 @@ RVC, the relative change of every variance component).
 import numpy as np
 import pandas as pd
 
+from statsmodels_crossed.progress import Progress
 from statsmodels_crossed.diagnostics import onestep, refit
 from statsmodels_crossed.diagnostics.context import context
 from statsmodels_crossed.diagnostics.leverage import COLUMNS, leverage, leverage_arrays
@@ -162,7 +163,7 @@ class CrossedLMInfluence:
 
 
 def _one_step_sets(ctx, sets, progress):
-    bar = refit.Progress(len(sets), "one-step deletions", enabled=progress)
+    bar = Progress(len(sets), "one-step deletions", enabled=progress)
     out = []
     for i, (rows, pieces) in enumerate(zip(sets, ctx.hat.groups(sets))):
         out.append(onestep.set_measures(ctx, rows, pieces))

@@ -22,12 +22,11 @@ diagnostics, each fit with its own sigma^2):
 """
 import copy
 import dataclasses
-import sys
-import time
 import warnings
 
 import numpy as np
 
+from statsmodels_crossed.progress import Progress
 from statsmodels_crossed.deviance.lmm import DevComp, LMMObjective
 from statsmodels_crossed.exceptions import ConvergenceWarning
 from statsmodels_crossed.optim.bobyqa import minimize_theta
@@ -194,45 +193,3 @@ def full_measures(ctx, row_sets, progress=None):
         warnings.warn(f"{not_estimable} of {len(row_sets)} deletions leave a fixed effect "
                       "not estimable; their measures are NaN", RuntimeWarning, stacklevel=3)
     return out
-
-
-class Progress:
-    """A one-line progress report on stderr.
-
-    Parameters
-    ----------
-    total : int
-    label : str
-    enabled : bool or None
-        None: report only once the run has lasted ``after`` seconds.
-    after, every : float
-        Seconds before the first report (when ``enabled`` is None) and between reports.
-    """
-
-    def __init__(self, total, label, enabled=None, after=2.0, every=1.0, stream=None):
-        self.total, self.label, self.enabled = total, label, enabled
-        self.after, self.every = after, every
-        self.stream = sys.stderr if stream is None else stream
-        self.start = time.perf_counter()
-        self.last = -np.inf
-        self.shown = False
-
-    def update(self, done):
-        if self.enabled is False:
-            return
-        now = time.perf_counter()
-        elapsed = now - self.start
-        if (self.enabled is None and elapsed < self.after) or (
-                now - self.last < self.every and done < self.total):
-            return
-        self.last = now
-        left = elapsed / done * (self.total - done) if done else np.nan
-        self.stream.write(f"\r{self.label}: {done}/{self.total} ({100 * done / self.total:.0f}%)"
-                          f", {elapsed:.0f} s elapsed, ~{left:.0f} s left   ")
-        self.stream.flush()
-        self.shown = True
-
-    def close(self):
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()

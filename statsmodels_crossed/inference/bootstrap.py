@@ -24,7 +24,7 @@ from scipy import stats
 from statsmodels_crossed.deviance.lmm import LMMObjective
 from statsmodels_crossed.design.crossprod import CrossProducts
 from statsmodels_crossed.inference import sdcor
-from statsmodels_crossed.inference.progress import Progress
+from statsmodels_crossed.progress import Progress
 from statsmodels_crossed.inference.simulate import Simulator
 from statsmodels_crossed.optim.bobyqa import minimize_theta
 

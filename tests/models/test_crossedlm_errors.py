@@ -1,8 +1,6 @@
 """Bad input gets a clear error naming the problem, never silent wrong numbers."""
-import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import statsmodels_crossed.api as smc
