@@ -13,11 +13,12 @@ from statsmodels_crossed.deviance.pirls import joint_factor
 from statsmodels_crossed.exceptions import ConvergenceWarning, SingularFitWarning
 from statsmodels_crossed.formula.frame import offset_for_newdata
 from statsmodels_crossed.results import varcorr as vc
+from statsmodels_crossed.results.criteria import InformationCriteria
 from statsmodels_crossed.results.lmm import CrossedLMResults, _by_group, _theta_names
 from statsmodels_crossed.results.summary import build_summary
 
 
-class CrossedGLMResults(LikelihoodModelResults):
+class CrossedGLMResults(InformationCriteria, LikelihoodModelResults):
     """Results of :meth:`CrossedGLM.fit`.
 
     ``params`` are the fixed effects; their covariance ``cov_params()`` is
@@ -168,14 +169,6 @@ class CrossedGLMResults(LikelihoodModelResults):
     def saturated_constant(self):
         """``-2 sum log f(y_i; mu_i = y_i)``: lme4 leaves it out of -2 logLik for nAGQ > 1."""
         return self.devcomp.saturated_constant
-
-    @property
-    def aic(self):
-        return -2 * self.llf + 2 * self.k_params_total
-
-    @property
-    def bic(self):
-        return -2 * self.llf + np.log(self.nobs) * self.k_params_total
 
     @property
     def deviance(self):

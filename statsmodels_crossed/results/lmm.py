@@ -12,10 +12,11 @@ from scipy import stats
 
 from statsmodels_crossed.exceptions import DataError, SingularFitWarning
 from statsmodels_crossed.results import varcorr as vc
+from statsmodels_crossed.results.criteria import InformationCriteria
 from statsmodels_crossed.results.summary import build_summary
 
 
-class CrossedLMResults(LikelihoodModelResults):
+class CrossedLMResults(InformationCriteria, LikelihoodModelResults):
     """Results of :meth:`CrossedLM.fit`.
 
     ``params`` are the fixed effects, ``normalized_cov_params * scale`` their
@@ -165,14 +166,6 @@ class CrossedLMResults(LikelihoodModelResults):
     def llf(self):
         """Log-likelihood at the optimum; the REML log-likelihood for REML fits."""
         return float(-0.5 * self.devcomp.objective)
-
-    @property
-    def aic(self):
-        return -2 * self.llf + 2 * self.k_params_total
-
-    @property
-    def bic(self):
-        return -2 * self.llf + np.log(self.nobs) * self.k_params_total
 
     @property
     def deviance(self):
