@@ -144,8 +144,8 @@ class CrossedLMResults(InformationCriteria, LikelihoodModelResults):
         statsmodels' ``remove_data`` (``exog``, ``endog``), and: fitted values and
         residuals, the response, weights and grouping columns kept by the model,
         the level codes and model matrices of the random-effects terms (their
-        levels and column names stay), the cross-product blocks and the fitted
-        factorization.  Estimates, ``summary()``, ``predict(newdata)`` (formula
+        levels and column names stay), the cross-product blocks, the fitted
+        factorization and the data's ``orig_endog`` / ``orig_exog``.  Estimates, ``summary()``, ``predict(newdata)`` (formula
         models: ``data.frame`` is kept, as statsmodels keeps it, to rebuild the
         formula's design on unpickling) and ``random_effects`` keep working;
         conditional variances, diagnostics and refits need the data: compute them first.
@@ -156,7 +156,8 @@ class CrossedLMResults(InformationCriteria, LikelihoodModelResults):
         model = self.model
         model.__dict__.pop("crossprod", None)
         model._y = model.group_frame = model.weights = None
-        empty = np.zeros(0, dtype=int)
+        model.data.orig_endog = model.data.orig_exog = None   # statsmodels keeps them for
+        empty = np.zeros(0, dtype=int)                        # formulas; we rebuild from frame
         stripped = {id(t): t.subset(empty) for t in model.reterms}
         model.reterms = [stripped[id(t)] for t in model.reterms]
         self.reterms = [stripped.get(id(t), t.subset(empty)) for t in self.reterms]
