@@ -9,15 +9,7 @@ package's diagnostics code.
 import numpy as np
 import scipy.linalg as sla
 
-
-def dense_Z(terms):
-    blocks = []
-    for t in terms:
-        Zt = np.zeros((len(t.codes), t.q))
-        for c in range(t.k):
-            Zt[np.arange(len(t.codes)), t.codes * t.k + c] = t.X[:, c]
-        blocks.append(Zt)
-    return np.hstack(blocks)
+from tests.linalg.dense_reference import dense_Z
 
 
 class Dense:
