@@ -120,15 +120,17 @@ class CrossProducts:
         self._fill(X, y, w)
         self.sum_log_w = float(np.log(w).sum()) if weights is not None else 0.0
 
-    def _fill(self, X, y, w):
+    def _fill(self, X, y, w, shift=True):
         D = np.empty((self.n, self.p + 1))
         D[:, :self.p] = X
-        self.beta0 = _shift(X, y, w)
+        self.beta0 = _shift(X, y, w) if shift else np.zeros(self.p)
         D[:, self.p] = y - X @ self.beta0 if self.p else y
         self.xyxy = (D * w[:, None]).T @ D
-        for t, diag, cross in zip(self.terms, self.diag, self.xyz):
+        if not hasattr(self, "_codes64"):
+            self._codes64 = [t.codes.astype(np.int64) for t in self.terms]
+        for t, codes64, diag, cross in zip(self.terms, self._codes64, self.diag, self.xyz):
             diag.fill(0.0)
-            _assemble.pair_blocks(t.codes.astype(np.int64), t.X, t.X, w, diag)
+            _assemble.pair_blocks(codes64, t.X, t.X, w, diag)
             cross.fill(0.0)
             _assemble.dense_cross(t.codes, t.X, w, D, cross)
         for (i, j), bl in self.off.items():
@@ -136,16 +138,20 @@ class CrossProducts:
             _assemble.pair_blocks(self._pair_of_row[(i, j)], self.terms[i].X,
                                   self.terms[j].X, w, bl.values)
 
-    def reweight(self, weights, y, X):
+    def reweight(self, weights, y, X, shift=True):
         """Recompute every block in place for new weights, response and X.
 
         The sparsity pattern (which level pairs occur) does not change, so
         factorization objects built on this instance stay valid: PIRLS calls
         this once per iteration with the working weights and response.
         ``sum_log_w`` is left as it was (it belongs to the prior weights).
+        ``shift=False`` skips the least-squares shift of y (``beta0 = 0``):
+        PIRLS's working response is of moderate size and changes every
+        iteration, so the shift would cost a solve per iteration for nothing.
         """
         X = np.asarray(X, dtype=float).reshape(self.n, self.p)
-        self._fill(X, np.asarray(y, dtype=float), np.ascontiguousarray(weights, dtype=float))
+        self._fill(X, np.asarray(y, dtype=float), np.ascontiguousarray(weights, dtype=float),
+                   shift)
 
     @property
     def ks(self):

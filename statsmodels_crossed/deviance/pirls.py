@@ -193,7 +193,7 @@ class PIRLS:
         if not (np.isfinite(W).all() and np.isfinite(z).all()):
             return False
         self.cp.reweight(W, z if self.joint else z - (self._fixed - self.resp.offset),
-                         self._Xcp)
+                         self._Xcp, shift=False)
         return self.factor.update(lambdas)
 
     def _halve(self, u, beta, u_new, beta_new, lambdas, phi, pdev):
