@@ -227,15 +227,12 @@ class CrossedLMResults(InformationCriteria, LikelihoodModelResults):
     def _re_contribution(self, frame):
         frame = pd.DataFrame(frame)
         out = np.zeros(len(frame))
-        parsed = self.model.parsed_formula
-        infos = dict(zip(range(len(parsed.random)), self.model.re_design_infos))
-        for i, rterm in enumerate(parsed.random):
-            term = self._term_for(rterm.group_name, infos[i])
+        for rterm, info in zip(self.model.parsed_formula.random, self.model.re_design_infos):
+            term = self._term_for(rterm.group_name, info)
             if term is None:
                 continue
             t, b = term
-            Xt = np.asarray(patsy.build_design_matrices([infos[i]], frame,
-                                                        NA_action="raise")[0])
+            Xt = np.asarray(patsy.build_design_matrices([info], frame, NA_action="raise")[0])
             missing = [f for f in rterm.factors if f not in frame.columns]
             if missing:
                 raise DataError(f"new data lacks column {missing[0]!r}, the grouping factor of "
@@ -251,7 +248,7 @@ class CrossedLMResults(InformationCriteria, LikelihoodModelResults):
     def _term_for(self, group, design_info):
         cols = tuple(design_info.column_names)
         for t, b in zip(self.reterms, self.b):
-            if t.group == group and t.columns == cols and not getattr(t, "_used", False):
+            if t.group == group and t.columns == cols:
                 return t, b
         return None
 

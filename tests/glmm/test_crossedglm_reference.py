@@ -14,7 +14,7 @@ import pytest
 
 from tests.glmm.reference import (GLMM_CASES, glmm_at_lme4, glmm_fitted, lme4_convention,
                                   model_of)
-from tests.models.reference import assert_close, by_label, lme4_name, values
+from tests.models.reference import assert_close, by_label, check_sizes, lme4_name, values
 
 import statsmodels_crossed.api as smc
 
@@ -93,10 +93,7 @@ def test_information_criteria(ref):
 
 def test_sizes(ref):
     case, _, res = ref
-    assert res.nobs == case["nobs"]
-    assert res.ngroups == case["ngroups"]
-    assert [t.group for t in res.reterms] == [t["group"] for t in case["re_terms"]]
-    assert [t.n_levels for t in res.reterms] == [t["n_levels"] for t in case["re_terms"]]
+    check_sizes(case, res)
 
 
 def check_variance_components(case, res, rtol):

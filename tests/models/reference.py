@@ -51,3 +51,11 @@ def by_label(series_like, labels):
     """Values of a Series/DataFrame column at the given level labels (compared as strings)."""
     s = pd.Series(np.asarray(series_like), index=[str(i) for i in series_like.index])
     return s.loc[list(labels)].to_numpy()
+
+
+def check_sizes(case, res):
+    """nobs, groups and lme4's term order and level counts."""
+    assert res.nobs == case["nobs"]
+    assert res.ngroups == case["ngroups"]
+    assert [t.group for t in res.reterms] == [t["group"] for t in case["re_terms"]]
+    assert [t.n_levels for t in res.reterms] == [t["n_levels"] for t in case["re_terms"]]
