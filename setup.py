@@ -16,6 +16,8 @@ DIRECTIVES = {
 }
 
 KERNELS = ["assemble", "rank_update", "scale"]
+#: Kernels with OpenMP loops (gcc/clang: libgomp/libomp ship with the compiler).
+OPENMP = {"rank_update"}
 
 extensions = [
     Extension(
@@ -23,7 +25,8 @@ extensions = [
         [f"statsmodels_crossed/linalg/_{name}.pyx"],
         include_dirs=[np.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-        extra_compile_args=["-O3"],
+        extra_compile_args=["-O3"] + (["-fopenmp"] if name in OPENMP else []),
+        extra_link_args=["-fopenmp"] if name in OPENMP else [],
     )
     for name in KERNELS
 ]

@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from scipy.linalg import blas, lapack, solve_triangular
 
 from statsmodels_crossed.linalg import _rank_update, _scale, numpy_twins
+from statsmodels_crossed.linalg.threads import kernel_threads
 from statsmodels_crossed.linalg.blockscale import (block_entry_indices,
                                                    csc_from_entries, scale_blocks)
 
@@ -66,6 +67,7 @@ class BlockedCholesky:
         self.roff = np.concatenate([[0, 0], np.cumsum(qs[1:])]).astype(np.int64)
         self.mz = int(sum(qs[1:]))
         self.m = self.mz + cp.p + 1
+        self._threads = kernel_threads(self)
         self._build_dense_pattern()
         self._build_w_pattern()
         self.S = np.zeros((self.m, self.m), order="F")
@@ -170,7 +172,8 @@ class BlockedCholesky:
         if self.dense_w:
             blas.dsyrk(-1.0, self.Wd, beta=1.0, c=S, lower=1, overwrite_c=1)
         else:
-            _rank_update.syrk_sub_csc(self.w_colptr, self.w_rowidx, self.w_data, S)
+            _rank_update.syrk_sub_csc(self.w_colptr, self.w_rowidx, self.w_data, S,
+                                         num_threads=self._threads)
         _, info = lapack.dpotrf(S, lower=1, clean=0, overwrite_a=1)
         if info != 0:
             return False

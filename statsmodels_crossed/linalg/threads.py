@@ -5,6 +5,7 @@ busy machine OpenBLAS's spinning threads make them up to 100x slower.  While
 the optimizer runs, BLAS is limited to one thread when the largest dense
 block is below :data:`SINGLE_THREAD_BELOW` rows; larger blocks use the default.
 """
+import os
 from contextlib import nullcontext
 
 #: Dense blocks smaller than this are factored with one BLAS thread.
@@ -28,3 +29,18 @@ def blas_threads_for(factor):
     if m is None or m >= SINGLE_THREAD_BELOW:
         return nullcontext()
     return _threadpool_controller().limit(limits=1, user_api="blas")
+
+
+def kernel_threads(factor):
+    """OpenMP threads for the rank-update kernel of ``factor``'s dense block.
+
+    One below :data:`SINGLE_THREAD_BELOW` rows (as for BLAS), otherwise the
+    cores this process may run on.
+    """
+    m = getattr(factor, "m", None)
+    if m is None or m < SINGLE_THREAD_BELOW:
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:                       # not on Linux
+        return max(1, os.cpu_count() or 1)

@@ -46,22 +46,33 @@ def test_pair_pattern_and_blocks(rows):
     np.testing.assert_allclose(got, want, rtol=1e-13)
 
 
-def test_syrk_sub_csc():
-    rng = np.random.default_rng(1)
-    m, ncol = 12, 30
+@pytest.mark.parametrize("m, panel, threads", [(12, 64, 1), (70, 1, 1), (70, 8, 2), (70, 13, 2)])
+def test_syrk_sub_csc(m, panel, threads):
+    rng = np.random.default_rng(m + panel)
+    ncol = 30
     dense = rng.normal(size=(m, ncol)) * (rng.uniform(size=(m, ncol)) < 0.3)
     colptr = np.concatenate([[0], np.cumsum((dense != 0).sum(0))]).astype(np.int64)
     rowidx = np.concatenate([np.flatnonzero(dense[:, j]) for j in range(ncol)]).astype(np.int32)
     data = np.concatenate([dense[dense[:, j] != 0, j] for j in range(ncol)])
     S0 = rng.normal(size=(m, m))
     got, want = np.asfortranarray(S0.copy()), S0.copy()
-    _rank_update.syrk_sub_csc(colptr, rowidx, data, got)
+    _rank_update.syrk_sub_csc(colptr, rowidx, data, got, panel, threads)
     numpy_twins.syrk_sub_csc(colptr, rowidx, data, want)
     np.testing.assert_allclose(got, want, rtol=1e-13)
     lower = np.tril_indices(m)
     np.testing.assert_allclose(got[lower], (S0 - dense @ dense.T)[lower], rtol=1e-12, atol=1e-12)
     upper = np.triu_indices(m, 1)
     np.testing.assert_array_equal(got[upper], S0[upper])
+
+
+def test_syrk_sub_csc_checks_indices_before_writing():
+    S = np.zeros((3, 3), order="F")
+    colptr = np.array([0, 2], dtype=np.int64)
+    with pytest.raises(ValueError, match="row index 3 outside 0..2"):
+        _rank_update.syrk_sub_csc(colptr, np.array([0, 3], dtype=np.int32), np.ones(2), S)
+    with pytest.raises(ValueError, match="one CSC matrix"):
+        _rank_update.syrk_sub_csc(colptr, np.array([0], dtype=np.int32), np.ones(1), S)
+    assert not S.any()
 
 
 @pytest.mark.parametrize("ki, kj, with_right", [(1, 1, False), (1, 1, True), (2, 3, True),
