@@ -121,6 +121,7 @@ class CrossProducts:
         self.sum_log_w = float(np.log(w).sum()) if weights is not None else 0.0
 
     def _fill(self, X, y, w, shift=True):
+        self.version = getattr(self, "version", -1) + 1     # factor caches key on it
         D = np.empty((self.n, self.p + 1))
         D[:, :self.p] = X
         self.beta0 = _shift(X, y, w) if shift else np.zeros(self.p)

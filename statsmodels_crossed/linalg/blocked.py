@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from scipy.linalg import blas, lapack, solve_triangular
 
 from statsmodels_crossed.linalg import _rank_update, _scale, numpy_twins
+from statsmodels_crossed.linalg.repeat import RepeatedUpdateCache
 from statsmodels_crossed.linalg.threads import kernel_threads
 from statsmodels_crossed.linalg.blockscale import (block_entry_indices,
                                                    csc_from_entries, scale_blocks)
@@ -48,7 +49,7 @@ def factor_small_blocks(blocks, lam):
     return L, np.linalg.inv(L)
 
 
-class BlockedCholesky:
+class BlockedCholesky(RepeatedUpdateCache):
     """Blocked factor: block-diagonal first term, sparse W, dense Schur complement.
 
     Parameters
@@ -135,7 +136,7 @@ class BlockedCholesky:
         self._w_xy = dest[sizes[-2]:]
 
     # -- per theta -----------------------------------------------------------
-    def update(self, lambdas):
+    def _factor(self, lambdas):
         """Factor at the relative covariance factors ``lambdas`` (one per term).
 
         Returns False (and leaves ``ldL2`` etc. undefined) if the Schur
@@ -203,7 +204,7 @@ class BlockedCholesky:
         S = self.S
         beta = beta - self.cp.beta0
         rhs = S[-1, :mz] - S[mz:mz + p, :mz].T @ beta
-        u_r = solve_triangular(S[:mz, :mz], rhs, lower=True, trans="T") if mz else rhs
+        u_r = self._solve_leading(rhs, mz, trans="T") if mz else rhs
         v = np.concatenate([-u_r, -beta, [1.0]])
         W = self._w_matrix()
         rhs1 = (W.T @ v).reshape(self.l1, self.k1)
@@ -225,9 +226,18 @@ class BlockedCholesky:
                        B[:q1].reshape(self.l1, self.k1, r)).reshape(q1, r)
         rest = B[q1:] - self._w_matrix()[:-1] @ y1
         m1 = self.m - 1
-        yr = solve_triangular(self.S[:m1, :m1], rest, lower=True) if m1 else rest
+        yr = self._solve_leading(rest, m1) if m1 else rest
         out = np.vstack([y1, yr])
         return out[:, 0] if one_d else out
+
+    def _solve_leading(self, rhs, k, trans="N"):
+        """Solve with the leading k x k block of the lower factor in S (``trans="T"``:
+        its transpose), without copying the block: the rhs is padded with zeros
+        to all m rows, which leaves the leading rows of the solution unchanged."""
+        padded = np.zeros((self.m,) + rhs.shape[1:])
+        padded[:k] = rhs
+        return solve_triangular(self.S, padded, lower=True, trans=trans,
+                                check_finite=False)[:k]
 
     def condvar_u(self):
         """Diagonal blocks of (L_Z L_Z')^{-1}: one (l_t, k_t, k_t) stack per term."""

@@ -15,9 +15,10 @@ import scipy.sparse as sp
 from statsmodels_crossed.linalg.blockscale import (block_entry_indices,
                                                    csc_from_entries, scale_blocks)
 from statsmodels_crossed.linalg.cholmod import SparseCholesky
+from statsmodels_crossed.linalg.repeat import RepeatedUpdateCache
 
 
-class SparseCholeskyPath:
+class SparseCholeskyPath(RepeatedUpdateCache):
     """CHOLMOD factorization with the same interface as ``BlockedCholesky``."""
 
     name = "cholmod"
@@ -56,7 +57,7 @@ class SparseCholeskyPath:
             vals += [v] if i == j else [v, v]  # second copy: its transpose position
         return np.concatenate(vals)
 
-    def update(self, lambdas):
+    def _factor(self, lambdas):
         cp = self.cp
         data = self._values(lambdas)[self._src]
         data[self._diag_pos] += 1.0

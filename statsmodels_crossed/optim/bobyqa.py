@@ -5,32 +5,49 @@ import warnings
 import numpy as np
 
 from statsmodels_crossed.exceptions import ConvergenceWarning
+from statsmodels_crossed.optim import polish
 from statsmodels_crossed.optim.options import OptSummary
 
 _SUCCESS = {1: "success", 2: "stopval reached", 3: "ftol reached", 4: "xtol reached"}
 
 
-def _nlopt_minimize(f, x0, lower, opts, summary):
+class _Recorder:
+    """``f`` with every evaluation logged in ``summary.log`` (and printed when verbose)."""
+
+    def __init__(self, f, summary, verbose):
+        self.f, self.summary, self.verbose = f, summary, verbose
+
+    def __call__(self, x):
+        x = np.array(x, dtype=float)
+        val = self.f(x)
+        self.summary.log.append((x, val))
+        if self.verbose:
+            print(f"{len(self.summary.log):5d}  {val:.10f}  theta = {np.array2string(x, precision=6)}")
+        return val
+
+    def best(self):
+        """(x, f) of the lowest finite value logged so far."""
+        x, fx = min(self.summary.log, key=lambda e: e[1] if np.isfinite(e[1]) else np.inf)
+        return x.copy(), fx
+
+
+def _nlopt_minimize(f, x0, lower, opts, ftol_rel=None, step=None):
+    """BOBYQA from ``x0``; returns (converged, message).  ``f`` is a _Recorder."""
     import nlopt
 
     opt = nlopt.opt(nlopt.LN_BOBYQA, len(x0))
     opt.set_lower_bounds(lower)
     opt.set_upper_bounds(np.full(len(x0), np.inf))
     opt.set_ftol_abs(opts.ftol_abs)
-    opt.set_ftol_rel(opts.ftol_rel)
+    opt.set_ftol_rel(opts.ftol_rel if ftol_rel is None else ftol_rel)
     opt.set_xtol_abs(opts.xtol_abs)
-    opt.set_maxeval(opts.maxeval)
-    opt.set_initial_step(initial_step(x0, lower) if opts.initial_step is None
-                         else opts.initial_step)
-    best = {"f": np.inf, "x": np.array(x0, dtype=float)}
+    opt.set_maxeval(max(1, opts.maxeval - len(f.summary.log)))
+    if step is None:
+        step = initial_step(x0, lower) if opts.initial_step is None else opts.initial_step
+    opt.set_initial_step(step)
 
     def objective(x, grad):
         val = f(x)
-        summary.log.append((x.copy(), val))
-        if opts.verbose:
-            print(f"{len(summary.log):5d}  {val:.10f}  theta = {np.array2string(x, precision=6)}")
-        if val < best["f"]:
-            best["f"], best["x"] = val, x.copy()
         return val if np.isfinite(val) else 1e300
 
     opt.set_min_objective(objective)
@@ -38,10 +55,27 @@ def _nlopt_minimize(f, x0, lower, opts, summary):
         opt.optimize(np.asarray(x0, dtype=float))
         code = opt.last_optimize_result()
         message = _SUCCESS.get(code, "maxeval reached" if code == 5 else f"nlopt code {code}")
-        converged = code in _SUCCESS
+        return code in _SUCCESS, message
     except nlopt.RoundoffLimited:
-        message, converged = "roundoff limited (optimum reached to machine precision)", True
-    return best["x"], best["f"], converged, message
+        return True, "roundoff limited (optimum reached to machine precision)"
+
+
+def _minimize_polished(f, x0, lower, opts):
+    """BOBYQA to ``opts.polish_ftol_rel``, then :func:`polish.polish` to the full
+    tolerances; BOBYQA again from the best point if the quadratic model fails."""
+    ok, message = _nlopt_minimize(f, x0, lower, opts, ftol_rel=opts.polish_ftol_rel)
+    if not ok:
+        return ok, message
+    x, fx = f.best()
+    tol = max(opts.ftol_abs, opts.ftol_rel * abs(fx))
+    points = [e[0] for e in f.summary.log if np.isfinite(e[1])]
+    values = [e[1] for e in f.summary.log if np.isfinite(e[1])]
+    if polish.polish(f, points, values, lower, tol):
+        return True, "ftol reached (quadratic polish)"
+    x, fx = f.best()
+    spread = np.abs(np.array(points[-6:]) - x).max(axis=0)
+    step = np.clip(spread, 1e-6, initial_step(x, lower))
+    return _nlopt_minimize(f, x, lower, opts, step=step)
 
 
 def initial_step(x0, lower):
@@ -67,9 +101,14 @@ def minimize_theta(f, x0, lower, opts):
     else:
         if opts.optimizer != "bobyqa":
             raise ValueError(f"unknown optimizer {opts.optimizer!r}; use 'bobyqa'")
-        x, fx, ok, msg = _nlopt_minimize(f, x0, lower, opts, summary)
+        rec = _Recorder(f, summary, opts.verbose)
+        if opts.polish and len(x0) <= polish.MAX_PARAMS:
+            ok, msg = _minimize_polished(rec, x0, lower, opts)
+        else:
+            ok, msg = _nlopt_minimize(rec, x0, lower, opts)
+        x, fx = rec.best()
         if opts.restart_edge:
-            x, fx = _restart_on_edge(f, x, fx, lower, opts, summary)
+            x, fx = _restart_on_edge(rec, x, fx, lower, opts)
         summary.theta, summary.fmin, summary.converged, summary.message = x, fx, ok, msg
     summary.n_evals = len(summary.log)
     summary.seconds = time.perf_counter() - start
@@ -79,7 +118,7 @@ def minimize_theta(f, x0, lower, opts):
     return summary
 
 
-def _restart_on_edge(f, x, fx, lower, opts, summary):
+def _restart_on_edge(f, x, fx, lower, opts):
     """Step off a zero diagonal entry; restart if that improves the criterion."""
     on_edge = np.isfinite(lower) & (x <= lower + opts.singular_tol)
     if not on_edge.any():
@@ -87,7 +126,6 @@ def _restart_on_edge(f, x, fx, lower, opts, summary):
     trial = x.copy()
     trial[on_edge] = 1e-3
     if f(trial) < fx:
-        x2, f2, _, _ = _nlopt_minimize(f, trial, lower, opts, summary)
-        if f2 < fx:
-            return x2, f2
+        _nlopt_minimize(f, trial, lower, opts)
+        return f.best()
     return x, fx

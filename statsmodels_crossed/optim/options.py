@@ -21,6 +21,14 @@ class FitOptions:
         Initial trust-region radius on theta.  None: a quarter of each
         starting value (off-diagonal entries: of the largest diagonal one),
         clipped to [0.01, 0.25].
+    polish : bool
+        With at most four theta parameters: BOBYQA only to ``polish_ftol_rel``,
+        then Newton steps on a quadratic fitted to its best evaluations (one
+        evaluation each) until the decrease is below ``ftol_abs`` /
+        ``ftol_rel``; BOBYQA resumes if the quadratic model is unusable.  Reaches
+        the same optimum with about a third fewer evaluations.
+    polish_ftol_rel : float
+        Relative tolerance of the BOBYQA phase before polishing.
     restart_edge : bool
         Restart once when the optimum has a variance on the boundary and a
         small step off the boundary improves the criterion (as lme4).
@@ -46,6 +54,8 @@ class FitOptions:
     xtol_abs: float = 1e-9
     maxeval: int = 20000
     initial_step: float = None
+    polish: bool = True
+    polish_ftol_rel: float = 1e-9
     restart_edge: bool = True
     singular_tol: float = 1e-4
     factorization: str = "auto"
