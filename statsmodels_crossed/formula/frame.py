@@ -17,6 +17,7 @@ from statsmodels.formula.formulatools import handle_formula_data
 
 from statsmodels_crossed.design.reterms import interaction_groups
 from statsmodels_crossed.exceptions import DataError, FormulaError, MissingDataError
+from statsmodels_crossed.formula.first_use import check_grouping_factors
 
 
 @dataclass
@@ -191,6 +192,7 @@ def build_model_frame(parsed, data, weights=None, missing="drop", eval_env=0, gl
             exog_re.setdefault(c, mat[c].loc[rows].to_numpy(dtype=float))
             cols.append(c)
         re_terms.append((name, cols))
+    check_grouping_factors(parsed, sub, list(exog.columns), re_terms)
     return ModelFrame(endog, exog, pd.DataFrame(groups, index=endog.index),
                       pd.DataFrame(exog_re, index=endog.index), re_terms,
                       [info for _, info in mats],

@@ -1,10 +1,12 @@
 """CrossedLM: linear mixed models with crossed and nested random effects."""
+import warnings
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 import patsy
 from statsmodels.base import model as base
+from statsmodels.tools.sm_exceptions import SpecificationWarning
 
 from statsmodels_crossed.deviance.lmm import LMMObjective
 from statsmodels_crossed.design.crossprod import CrossProducts
@@ -322,8 +324,10 @@ class CrossedLM(base.LikelihoodModel):
             return
         glm = hasattr(self, "offset_design_infos")
         try:
-            mf = build_model_frame(parsed, frame, missing="drop", glm=glm,
-                                   eval_env=dict(self._REBUILD_NAMES))
+            with warnings.catch_warnings():     # the user saw them when the model was made
+                warnings.simplefilter("ignore", SpecificationWarning)
+                mf = build_model_frame(parsed, frame, missing="drop", glm=glm,
+                                       eval_env=dict(self._REBUILD_NAMES))
         except Exception:       # noqa: BLE001 -- unpickling must not fail on a namespace
             return
         self.data.model_spec = mf.model_spec

@@ -18,7 +18,8 @@ DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.glob("*.md")) + [ROOT / "README.md"]
 PLOTS = sorted((DOCS / "plots").glob("*.py"))
 #: Pages that must hold runnable examples (the entry page may have none).
-CONTENT = {"concepts.md", "quickstart.md", "python_users.md", "README.md"}
+CONTENT = {"concepts.md", "quickstart.md", "python_users.md", "diagnostics.md",
+           "README.md"}
 
 
 def _runnable(path):
