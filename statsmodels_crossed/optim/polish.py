@@ -74,9 +74,10 @@ def fit_quadratic(points, values):
     Z = (X - x0) / spread
     iu, ju = np.triu_indices(p)
     A = np.column_stack([np.ones(len(Z)), Z, Z[:, iu] * Z[:, ju]])
-    if np.linalg.cond(A) > MAX_CONDITION:
+    U, sv, Vt = np.linalg.svd(A, full_matrices=False)
+    if not sv[-1] * MAX_CONDITION > sv[0]:
         return None
-    coef = np.linalg.lstsq(A, F - f0, rcond=None)[0]
+    coef = Vt.T @ ((U.T @ (F - f0)) / sv)
     Hs = np.zeros((p, p))
     Hs[iu, ju] = coef[1 + p:]
     Hs = Hs + Hs.T                      # diagonal doubled: d2/dz2 of c z^2 is 2c
