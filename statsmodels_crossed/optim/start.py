@@ -31,7 +31,11 @@ def residual_variance(objective, cp):
     sum of squares up to a relative 1e-6 of the random effects' size.
     """
     tmap = objective.theta_map
-    df = cp.n - cp.p - cp.q
+    # each term's intercept columns sum to X's intercept: one aliased column per
+    # term (exact for connected crossed designs with an intercept in X; nested
+    # designs alias more, which only makes this sigma^2 a little larger)
+    intercepts = sum(t.columns[:1] in (("Intercept",), ("(Intercept)",)) for t in cp.terms)
+    df = cp.n - cp.p - cp.q + intercepts
     if df < max(10, 0.1 * cp.n):
         return None
     theta = np.where(tmap.is_diagonal(), LARGE_THETA, 0.0)
