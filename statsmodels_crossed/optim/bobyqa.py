@@ -19,10 +19,14 @@ class _Recorder:
 
     def __call__(self, x):
         x = np.array(x, dtype=float)
+        if self.verbose and not self.summary.log:
+            reml = getattr(self.f, "reml", None)
+            name = {True: "REML criterion", False: "-2 log-likelihood"}.get(reml, "criterion")
+            print(f"{'eval':>5s}  {name:>18s}  theta (lme4's order; see results.theta_names)")
         val = self.f(x)
         self.summary.log.append((x, val))
         if self.verbose:
-            print(f"{len(self.summary.log):5d}  {val:.10f}  theta = {np.array2string(x, precision=6)}")
+            print(f"{len(self.summary.log):5d}  {val:18.10f}  {np.array2string(x, precision=6)}")
         return val
 
     def best(self):

@@ -174,8 +174,11 @@ def test_fit_options_and_log(sleep):
 
 def test_verbose_prints_progress(sleep, capsys):
     smc.crossedlm("Reaction ~ Days + (1 | Subject)", sleep).fit(verbose=True)
-    out = capsys.readouterr().out
-    assert "theta" in out and len(out.splitlines()) > 5
+    lines = capsys.readouterr().out.splitlines()
+    assert "REML criterion" in lines[0] and "theta" in lines[0]      # one header
+    assert len(lines) > 5 and lines[1].split()[0] == "1"
+    smc.crossedlm("Reaction ~ Days + (1 | Subject)", sleep).fit(reml=False, verbose=True)
+    assert "-2 log-likelihood" in capsys.readouterr().out.splitlines()[0]
 
 
 def test_nonconvergence_warns(sleep):
