@@ -8,11 +8,17 @@ def _fmt(x, digits=4):
     return "" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.{digits}f}"
 
 
+#: Formulas longer than this go below the tables (the two-column block would be
+#: as wide as the formula).
+LONG_FORMULA = 40
+
+
 def model_info(res):
     model = res.model
+    formula = getattr(model, "formula", None) or "(arrays)"
     info = {
         "Model:": "CrossedLM",
-        "Formula:": getattr(model, "formula", "(arrays)"),
+        "Formula:": formula if len(formula) <= LONG_FORMULA else "(below)",
         "Method:": "REML" if res.reml else "ML",
         "Dependent variable:": model.endog_names,
         "No. observations:": str(int(res.nobs)),
@@ -51,11 +57,14 @@ def build_summary(res, alpha=0.05, title=None, info=None, df_method=None):
     """statsmodels Summary: model information, fixed effects, random effects."""
     smry = summary2.Summary()
     smry.add_title(title or "Linear mixed model with crossed random effects")
-    smry.add_dict(model_info(res) if info is None else info, ncols=2)
+    info = model_info(res) if info is None else info
+    smry.add_dict(info, ncols=2)
     smry.add_df(res._fixed_effects_table(alpha) if df_method is None
                 else res._fixed_effects_table(alpha, df_method=df_method))
     if df_method is not None:
         smry.add_text(f"Fixed effects: t tests, denominator df by {df_method}")
     smry.add_df(random_effects_table(res), index=False)
+    if info.get("Formula:") == "(below)":
+        smry.add_text(f"Formula: {res.model.formula}")
     smry.add_text(f"Factorization: {res.factorization}")
     return smry

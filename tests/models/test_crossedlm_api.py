@@ -86,6 +86,16 @@ def test_summary_mentions_everything(sleep_fit):
         assert part in text, part
 
 
+def test_summary_of_a_long_formula_stays_narrow():
+    from statsmodels_crossed import datasets
+
+    formula = "rt ~ cond + (1 + cond | subj) + (1 + cond | item)"
+    res = smc.crossedlm(formula, datasets.load("rt_experiment")).fit()
+    lines = str(res.summary()).splitlines()
+    assert f"Formula: {formula}" in lines
+    assert max(map(len, lines)) <= 80
+
+
 def test_ml_summary_and_criteria(sleep):
     res = smc.crossedlm("Reaction ~ Days + (1 | Subject)", sleep).fit(reml=False)
     assert "ML" in str(res.summary())
