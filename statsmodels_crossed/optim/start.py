@@ -71,24 +71,30 @@ def moment_start(cp, theta_map, sigma2=None):
 
 
 def best_start(objective, cp):
-    """The lowest of lme4's identity start and the two moment starts.
+    """The lower of the two moment starts; lme4's identity start if they fail.
 
     The moment start with sigma^2 from :func:`residual_variance` is right for
     balanced crossed designs (Penicillin: 0.13 above the optimum, against 23
     with the within-level sigma^2), the within-level one for nested designs
     and random slopes, where the between-level sums of squares overstate the
     variances and the larger sigma^2 compensates; which one is better shows in
-    the criterion.  (The optimizer's first evaluation reuses the factorization
-    when the winner is the last candidate.)
+    the criterion.  With one term the two coincide and one evaluation is saved.
+    lme4's identity start was worse than both on every reference case (by up
+    to 4,400 on InstEval), so it is only the fallback.  (The optimizer's first
+    evaluation reuses the factorization when the winner is the last candidate.)
     """
     tmap = objective.theta_map
-    candidates = [tmap.start()]
     try:
-        within = moment_start(cp, tmap)
-        sigma2 = residual_variance(objective, cp)
-        candidates += [within] + ([moment_start(cp, tmap, sigma2)] if sigma2 else [])
+        candidates = [moment_start(cp, tmap)]
+        sigma2 = residual_variance(objective, cp) if len(cp.terms) > 1 else None
+        if sigma2:
+            candidates.append(moment_start(cp, tmap, sigma2))
     except np.linalg.LinAlgError:
-        pass
+        candidates = []
     candidates = [c for c in candidates if np.all(np.isfinite(c))]
+    if not candidates:
+        return tmap.start()
+    if len(candidates) == 1:
+        return candidates[0]
     values = [objective(c) for c in candidates]
     return candidates[int(np.argmin(values))]
