@@ -9,10 +9,15 @@ the objective afterwards works on these blocks alone (DESIGN.md section 2):
 * ``xyz[t]``       [X y]' W Z_t: ``(p + 1, l_t, k_t)``
 * ``xyxy``         [X y]' W [X y]: ``(p + 1, p + 1)``
 
-where y stands for ``y - X beta0``, ``beta0`` (attribute) the weighted
-least-squares fit of y on X: an exact reparametrization (beta = beta~ + beta0;
-the factorizations' ``beta()`` and ``u(beta)`` account for it) that keeps the
-residual sum of squares free of cancellation when y is far from zero.
+where X stands for the centred columns ``X_c = X T`` (:mod:`.centering`:
+the columns after the intercept minus their means, ``T`` in ``centering``) and
+y for ``y - X_c beta0_c``, ``beta0_c`` the weighted least-squares fit of y on
+X_c.  Both are exact reparametrizations (beta = T (beta~_c + beta0_c); the
+factorizations' ``RX()``, ``beta()``, ``u(beta)`` and ``solve_lower`` map back
+to the original X, :mod:`statsmodels_crossed.linalg.coordinates`): the first
+keeps the Schur complement of X free of cancellation when a covariate is far
+from zero, the second the residual sum of squares when y is.  ``beta0`` is
+``T beta0_c``, the least-squares fit of y on the original X.
 
 Terms are ordered as lme4 orders them: by decreasing number of levels, ties in
 formula order.
@@ -21,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from statsmodels_crossed.design.centering import Centering
 from statsmodels_crossed.linalg import _assemble
 
 
@@ -103,12 +109,21 @@ class CrossProducts:
     y : ndarray (n,)
     weights : ndarray (n,) or None
         Prior weights (positive).
+
+    Attributes
+    ----------
+    centering : Centering
+        ``T`` of the stored columns ``X_c = X T``, fixed here (from X's column
+        means) for every later :meth:`reweight`.
+    beta0_c, beta0 : ndarray (p,)
+        The shift of y in the coordinates of X_c, and ``T beta0_c``.
     """
 
     def __init__(self, terms, X, y, weights=None):
         self.terms = sort_terms(terms)
         n, self.p = X.shape
         self.n = n
+        self.centering = Centering.of(X)
         w = np.ones(n) if weights is None else np.ascontiguousarray(weights, dtype=float)
         self.diag = [np.zeros((t.n_levels, t.k, t.k)) for t in self.terms]
         self.xyz = [np.zeros((self.p + 1, t.n_levels, t.k)) for t in self.terms]
@@ -124,8 +139,10 @@ class CrossProducts:
         self.version = getattr(self, "version", -1) + 1     # factor caches key on it
         D = np.empty((self.n, self.p + 1))
         D[:, :self.p] = X
-        self.beta0 = _shift(X, y, w) if shift else np.zeros(self.p)
-        D[:, self.p] = y - X @ self.beta0 if self.p else y
+        Xc = self.centering.center(D[:, :self.p], out=D[:, :self.p])
+        self.beta0_c = _shift(Xc, y, w) if shift else np.zeros(self.p)
+        self.beta0 = self.centering.to_original(self.beta0_c)
+        D[:, self.p] = y - Xc @ self.beta0_c if self.p else y
         self.xyxy = (D * w[:, None]).T @ D
         if not hasattr(self, "_codes64"):
             self._codes64 = [t.codes.astype(np.int64) for t in self.terms]
@@ -144,7 +161,8 @@ class CrossProducts:
 
         The sparsity pattern (which level pairs occur) does not change, so
         factorization objects built on this instance stay valid: PIRLS calls
-        this once per iteration with the working weights and response.
+        this once per iteration with the working weights and response.  X is
+        the original X; it is centred with the ``centering`` of construction.
         ``sum_log_w`` is left as it was (it belongs to the prior weights).
         ``shift=False`` skips the least-squares shift of y (``beta0 = 0``):
         PIRLS's working response is of moderate size and changes every

@@ -42,9 +42,15 @@ class HatPieces:
     weights : ndarray (n,) or None
     """
 
+    #: The pieces read the factor's internal blocks, which hold the centred
+    #: columns ``X T`` (design.centering): g_i's X part is then ``T' x_i``.
+    #: Otherwise they go through ``factor.solve_lower``, which takes x_i.
+    reads_factor_blocks = False
+
     def __init__(self, cp, factor, lambdas, X, weights):
         self.cp, self.factor, self.lambdas = cp, factor, lambdas
         self.X = X
+        self.Xg = cp.centering.center(X) if self.reads_factor_blocks else X
         self.n, self.p, self.q = cp.n, cp.p, cp.q
         self.sqrtw = np.ones(cp.n) if weights is None else np.sqrt(weights)
         self.offsets = cp.offsets()
@@ -63,7 +69,7 @@ class HatPieces:
             idx.append(off + term.codes[rows].astype(np.int64)[:, None] * k + np.arange(k))
             val.append(sw * (term.X[rows] @ lam))
         idx.append(np.broadcast_to(self.q + np.arange(self.p), (len(rows), self.p)))
-        val.append(sw * self.X[rows])
+        val.append(sw * self.Xg[rows])
         return np.hstack(idx), np.hstack(val)
 
     def fixed_part(self, rows, NX):

@@ -25,6 +25,8 @@ from statsmodels_crossed.diagnostics.hat import CHUNK_ENTRIES, HatPieces
 class BlockedHatPieces(HatPieces):
     """The structured computation on the blocked factor (module docstring)."""
 
+    reads_factor_blocks = True
+
     def __init__(self, cp, factor, lambdas, X, weights):
         super().__init__(cp, factor, lambdas, X, weights)
         f = factor

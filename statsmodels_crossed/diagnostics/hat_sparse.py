@@ -25,6 +25,8 @@ BATCH_ENTRIES = 4 * CHUNK_ENTRIES
 class SparseHatPieces(GenericHatPieces):
     """Pieces from columns of ``A_ZZ^{-1}`` (module docstring)."""
 
+    reads_factor_blocks = True
+
     def __init__(self, cp, factor, lambdas, X, weights):
         super().__init__(cp, factor, lambdas, X, weights)
         p = self.p

@@ -11,7 +11,8 @@ import scipy.linalg
 
 
 def dense_crossprod(cp):
-    """``[Z X]' W [Z X]`` (q + p square) from the blocks of ``cp``."""
+    """``[Z X_c]' W [Z X_c]`` (q + p square) from the blocks of ``cp``; X_c = X T is
+    the blocks' centred X (``cp.centering``, design.centering)."""
     q, p = cp.q, cp.p
     off = cp.offsets()
     S = np.zeros((q + p, q + p))

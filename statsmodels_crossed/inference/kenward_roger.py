@@ -126,6 +126,10 @@ class KenwardRoger:
                                      results.scale)
         self.P, Q, K = _pqk(dense_crossprod(cp), dense_lambda(cp, lambdas), cp.n, cp.q,
                             results.scale, params)
+        # _pqk works with cp's centred X_c = X T (design.centering): P_r and Q_rs are
+        # forms in beta_c, mapped to beta's coordinates by T^{-T} (.) T^{-1}
+        self.P = [cp.centering.form_to_original(Pr) for Pr in self.P]
+        Q = {key: cp.centering.form_to_original(Qrs) for key, Qrs in Q.items()}
         self.W, self.vcov_adj = _adjust(self.vcov_beta, self.P, Q, K)
 
     def ddf(self, L):

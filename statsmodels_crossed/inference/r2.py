@@ -26,7 +26,9 @@ import pandas as pd
 def r2_nakagawa(results):
     """Marginal and conditional R^2 and the ICCs (module docstring) as a Series."""
     fixed = np.asarray(results._marginal, dtype=float)
-    var_fixed = float(np.var(fixed, ddof=1)) if len(fixed) > 1 else 0.0
+    # shifted by one value: exactly 0 for an intercept-only model (np.var of a
+    # constant array can round to ~1e-30)
+    var_fixed = float(np.var(fixed - fixed[0], ddof=1)) if len(fixed) > 1 else 0.0
     var_random = 0.0
     for term, cov in zip(results.reterms, results._covs):
         var_random += float(np.mean(np.einsum("ij,jk,ik->i", term.X, cov, term.X)))

@@ -10,13 +10,15 @@ complement of everything else, the other terms and the dense ``[X y]`` rows:
 
 ``W`` is sparse (the co-occurrence pattern of the first factor with the
 others); ``S`` is factored densely by LAPACK.  The trailing ``p + 1`` rows of
-the dense factor hold R_X' and the penalized residual.
+the dense factor hold R_X' and the penalized residual.  X is the blocks' centred
+X_c; the public methods answer for the original X (:mod:`.coordinates`).
 """
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import blas, lapack, solve_triangular
 
 from statsmodels_crossed.linalg import _rank_update, _scale, numpy_twins
+from statsmodels_crossed.linalg.coordinates import OriginalCoordinates
 from statsmodels_crossed.linalg.repeat import RepeatedUpdateCache
 from statsmodels_crossed.linalg.threads import kernel_threads
 from statsmodels_crossed.linalg.blockscale import (block_entry_indices,
@@ -49,7 +51,7 @@ def factor_small_blocks(blocks, lam):
     return L, np.linalg.inv(L)
 
 
-class BlockedCholesky(RepeatedUpdateCache):
+class BlockedCholesky(OriginalCoordinates, RepeatedUpdateCache):
     """Blocked factor: block-diagonal first term, sparse W, dense Schur complement.
 
     Parameters
@@ -186,23 +188,24 @@ class BlockedCholesky(RepeatedUpdateCache):
         self.pwrss = d[-1] ** 2
         return True
 
-    # -- solutions at the current theta --------------------------------------
-    def RX(self):
-        """Upper-triangular R_X with R_X' R_X = the Schur complement of X."""
+    # -- solutions at the current theta, coordinates of X_c (public: .coordinates) --
+    def _RX_c(self):
+        """Upper-triangular R_c with R_c' R_c = the Schur complement of X_c."""
         mz, p = self.mz, self.cp.p
         return np.triu(self.S[mz:mz + p, mz:mz + p].T)
 
-    def beta(self):
-        """beta-hat: solves R_X beta~ = (the X part of the y row of L); beta = beta~ +
-        ``cp.beta0`` (the blocks hold y - X beta0, see design.crossprod)."""
+    def _beta_c(self):
+        """beta_c-hat: solves R_c beta~ = (the X part of the y row of L); beta_c =
+        beta~ + ``cp.beta0_c`` (the blocks hold y - X_c beta0_c, see design.crossprod)."""
         mz, p = self.mz, self.cp.p
-        return solve_triangular(self.RX(), self.S[-1, mz:mz + p], lower=False) + self.cp.beta0
+        return (solve_triangular(self._RX_c(), self.S[-1, mz:mz + p], lower=False)
+                + self.cp.beta0_c)
 
-    def u(self, beta):
-        """Spherical random effects u-hat, one (l_t, k_t) array per term."""
+    def _u_c(self, beta):
+        """Spherical random effects at ``beta`` = beta_c - beta0_c, one (l_t, k_t)
+        array per term."""
         mz, p = self.mz, self.cp.p
         S = self.S
-        beta = beta - self.cp.beta0
         rhs = S[-1, :mz] - S[mz:mz + p, :mz].T @ beta
         u_r = self._solve_leading(rhs, mz, trans="T") if mz else rhs
         v = np.concatenate([-u_r, -beta, [1.0]])
@@ -211,10 +214,10 @@ class BlockedCholesky(RepeatedUpdateCache):
         u1 = np.einsum("lck,lc->lk", self.L11inv, rhs1)       # L11^{-T} rhs
         return [u1] + self._split_rest(u_r)
 
-    def solve_lower(self, B):
-        """``L^{-1} B`` for the factor L of the system without y, rows ordered [Z, X].
+    def _solve_lower_c(self, B):
+        """``L^{-1} B`` for the factor L of the system without y, rows ordered [Z, X_c].
 
-        ``L L' = [[Lambda'Z'WZ Lambda + I, Lambda'Z'WX], [X'WZ Lambda, X'WX]]``;
+        ``L L' = [[Lambda'Z'WZ Lambda + I, Lambda'Z'WX], [X'WZ Lambda, X'WX]]`` (X_c);
         ``B`` has q + p rows (Z in term order, level-major within a term).
         Leverages are ``w_i |L^{-1} [Lambda' z_i; x_i]|^2``.
         """

@@ -6,7 +6,8 @@
 
 This is lme4's layout.  The symbolic analysis (fill-reducing permutation) is
 done once; each theta refactors the same pattern.  Used when the dense Schur
-complement of :mod:`blocked` would be large and sparse.
+complement of :mod:`blocked` would be large and sparse.  X is the blocks'
+centred X_c; the public methods answer for the original X (:mod:`.coordinates`).
 """
 import numpy as np
 from scipy.linalg import cholesky, solve_triangular
@@ -15,10 +16,11 @@ import scipy.sparse as sp
 from statsmodels_crossed.linalg.blockscale import (block_entry_indices,
                                                    csc_from_entries, scale_blocks)
 from statsmodels_crossed.linalg.cholmod import SparseCholesky
+from statsmodels_crossed.linalg.coordinates import OriginalCoordinates
 from statsmodels_crossed.linalg.repeat import RepeatedUpdateCache
 
 
-class SparseCholeskyPath(RepeatedUpdateCache):
+class SparseCholeskyPath(OriginalCoordinates, RepeatedUpdateCache):
     """CHOLMOD factorization with the same interface as ``BlockedCholesky``."""
 
     name = "cholmod"
@@ -80,24 +82,26 @@ class SparseCholeskyPath(RepeatedUpdateCache):
         self.pwrss = d[p] ** 2
         return True
 
-    def RX(self):
+    # -- solutions at the current theta, coordinates of X_c (public: .coordinates) --
+    def _RX_c(self):
+        """Upper-triangular R_c with R_c' R_c = the Schur complement of X_c."""
         p = self.cp.p
         return np.triu(self.LXY[:p, :p].T)
 
-    def beta(self):
-        """beta~ + ``cp.beta0`` (the blocks hold y - X beta0, see design.crossprod)."""
+    def _beta_c(self):
+        """beta~ + ``cp.beta0_c`` (the blocks hold y - X_c beta0_c, see design.crossprod)."""
         p = self.cp.p
-        return solve_triangular(self.RX(), self.LXY[p, :p], lower=False) + self.cp.beta0
+        return solve_triangular(self._RX_c(), self.LXY[p, :p], lower=False) + self.cp.beta0_c
 
-    def u(self, beta):
+    def _u_c(self, beta):
+        """Spherical random effects at ``beta`` = beta_c - beta0_c, per term."""
         p = self.cp.p
-        beta = beta - self.cp.beta0
         u = self.factor.solve_Lt(self.RZX[:, p] - self.RZX[:, :p] @ beta)
         return [u[self.off[t]:self.off[t + 1]].reshape(term.n_levels, term.k)
                 for t, term in enumerate(self.cp.terms)]
 
-    def solve_lower(self, B):
-        """``L^{-1} B`` for the factor of the system without y, rows ordered [Z, X].
+    def _solve_lower_c(self, B):
+        """``L^{-1} B`` for the factor of the system without y, rows ordered [Z, X_c].
 
         The Z part of the result is in CHOLMOD's permuted order (norms and
         inner products, all that leverages need, do not depend on it).

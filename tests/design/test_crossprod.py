@@ -18,7 +18,9 @@ def test_blocks_equal_dense_cross_products():
     # the blocks hold y - X beta0, beta0 the weighted least-squares fit (exact shift)
     beta0 = np.linalg.solve((X * w[:, None]).T @ X, (X * w[:, None]).T @ y)
     np.testing.assert_allclose(cp.beta0, beta0, rtol=1e-10)
-    A, off = dense_blocks(cp, X, y - X @ cp.beta0, w)
+    # ... and the columns after the intercept centred (X_c = X T, design.centering)
+    Xc = X - np.concatenate([[0.0], X[:, 1:].mean(0)])
+    A, off = dense_blocks(cp, Xc, y - X @ beta0, w)
     q = cp.q
     for t, term in enumerate(cp.terms):
         k = term.k
