@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from statsmodels_crossed.design.centering import Centering
 from statsmodels_crossed.exceptions import DataError, MissingDataError, RankDeficiencyWarning
 
 
@@ -182,8 +183,12 @@ def full_rank_columns(X, names, tol=1e-7):
 
     A column is aliased when its residual on the kept columns is below
     ``tol`` times its norm (R's ``qr`` rule that lme4 uses, pivoting only
-    the deficient columns to the end).  Warns with the dropped names.
+    the deficient columns to the end).  Warns with the dropped names.  The
+    columns after an intercept are centred first (as the cross-product blocks
+    hold them), so that a covariate far from zero (``x + 1e8``) is not taken
+    for a multiple of the intercept.
     """
+    X = Centering.of(X).center(X)
     keep, dropped = [], []
     Q = np.zeros((X.shape[0], 0))
     for j in range(X.shape[1]):

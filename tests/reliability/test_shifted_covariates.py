@@ -210,3 +210,25 @@ def test_centring_leaves_inference_unchanged(case, kind, monkeypatch):
         # Satterthwaite's numerical derivatives of vcov(beta) amplify rounding (3e-9 seen)
         rtol = 1e-7 if key == "satterthwaite" else 1e-10
         assert_close(centred[key], want, rtol=rtol, atol=rtol * np.abs(want).max(), what=key)
+
+
+def test_rank_check_is_shift_invariant():
+    """x + 1e8 with SD 1 is a covariate, not a multiple of the intercept (R's qr rule
+    on raw columns would drop it, as lme4 does); a constant column is still dropped."""
+    from statsmodels_crossed.exceptions import RankDeficiencyWarning
+
+    rng = np.random.default_rng(11)
+    n = 400
+    d = pd.DataFrame({"g": rng.integers(0, 20, n), "h": rng.integers(0, 15, n),
+                      "x": rng.normal(size=n)})
+    d["y"] = (1 + 0.5 * d.x + rng.normal(size=20)[d.g] + rng.normal(size=15)[d.h]
+              + rng.normal(size=n))
+    base = smc.crossedlm("y ~ x + (1 | g) + (1 | h)", d).fit()
+    shifted = d.assign(x=d.x + 1e8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RankDeficiencyWarning)
+        res = smc.crossedlm("y ~ x + (1 | g) + (1 | h)", shifted).fit()
+    np.testing.assert_allclose(res.fe_params.iloc[1], base.fe_params.iloc[1], rtol=1e-8)
+    np.testing.assert_allclose(res.bse.iloc[1], base.bse.iloc[1], rtol=1e-8)
+    with pytest.warns(RankDeficiencyWarning, match="c"):
+        smc.crossedlm("y ~ x + c + (1 | g) + (1 | h)", shifted.assign(c=1e8)).fit()
