@@ -10,7 +10,8 @@ Cases (formula as lme4 writes it; ours uses the same formula):
 Each fit is repeated: ours in this process (formula to results), glmer inside R with
 lme4's default control (``glmer()`` alone, data already loaded).  The table gives the
 median and the minimum wall time, the CPU time of the median run, the ratio, -2 logLik
-of both and the largest fixed-effect difference.  Targets: grouseticks <= 0.3 s;
+of both and the largest fixed-effect difference, then the machine's load average (the
+timings of a shared machine move with it).  Targets: grouseticks <= 0.3 s;
 verbagg_like <= 1 s and at least 10x faster than glmer.
 
     python benchmarks/glmm.py                  # all cases, 5 repeats, with glmer if R has lme4
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -173,7 +175,7 @@ def main(argv=None):
     with_r = not args.no_r and r_available()
     if not args.no_r and not with_r:
         print("glmer rows skipped: Rscript with lme4 not found", file=sys.stderr)
-    rows = []
+    rows, load_before = [], os.getloadavg()
     for name in names:
         formula, load, family, nagq, factors = table[name]
         data = load()
@@ -183,6 +185,12 @@ def main(argv=None):
         rows.append(row(name, data, ours, theirs))
         print(f"{name}: done", file=sys.stderr)
     print(markdown(rows))
+    print(f"\nload average (1, 5, 15 min) before: {_load(load_before)}; after: "
+          f"{_load(os.getloadavg())} ({os.cpu_count()} CPUs)")
+
+
+def _load(avg):
+    return ", ".join(f"{a:.2f}" for a in avg)
 
 
 def markdown(rows):

@@ -18,15 +18,18 @@ the Laplace factor uses W.
 
 and ``-2 log f(y | u) = sum_i d_i / phi + C(phi)``, C the saturated constant
 ``-2 sum_i log f(y_i; mu_i = y_i)``.  Everything family-specific (variance, link
-derivative, deviance residuals, log-likelihood) comes from the statsmodels family.
+derivative, deviance residuals, log-likelihood) comes from the statsmodels family;
+the binomial and Poisson deviance and the logit and log links' means and working
+weights, which PIRLS evaluates at every iteration, from the same formulas in
+NumPy (:mod:`.fast_family`).
 """
 import copy
 import warnings
 
 import numpy as np
 from statsmodels.genmod import families
-from statsmodels.genmod.generalized_linear_model import GLM
 
+from statsmodels_crossed.deviance.fast_family import FastFamily
 from statsmodels_crossed.exceptions import DataError, ValueWarning
 
 #: Families whose dispersion is fixed at 1.
@@ -74,6 +77,7 @@ class GLMMResponse:
         self.positive_mean = isinstance(family, POSITIVE_MEAN)
         self.canonical = _is_canonical(self.glm_family)
         self.newton_exact = self.canonical   # were the last working weights Newton's?
+        self._fast = FastFamily(self)
 
     @property
     def n(self):
@@ -82,21 +86,41 @@ class GLMMResponse:
     def mu(self, eta):
         """Conditional mean ``g^{-1}(eta)``."""
         with np.errstate(over="ignore"):
+            if self._fast.has_mu:
+                return self._fast.mu(eta)
             return self.link.inverse(eta)
 
-    def glm_beta(self, X):
-        """beta of the GLM without random effects (statsmodels' IRLS): PIRLS's start."""
-        if X.shape[1] == 0:
+    def glm_beta(self, X, maxit=100, tol=1e-8):
+        """beta of the GLM without random effects: PIRLS's cold start.
+
+        Fisher scoring (IRLS) from the family's starting means, as statsmodels'
+        GLM, until ``|dev - dev_old| <= tol (1 + |dev|)``; zeros where it fails
+        (non-finite values, a singular X'WX).
+        """
+        p = X.shape[1]
+        if p == 0:
             return np.zeros(0)
-        glm = GLM(self.y, X, family=copy.copy(self.glm_family), offset=self.offset,
-                  var_weights=self.weights)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            try:
-                beta = glm.fit().params
-            except Exception:                 # noqa: BLE001  (any failure: start at 0)
-                return np.zeros(X.shape[1])
-        return np.where(np.isfinite(beta), beta, 0.0)
+            mu = self.glm_family.starting_mu(self.y)
+            eta = self.link(mu)
+            dev, beta = np.inf, np.zeros(p)
+            for _ in range(maxit):
+                W, z = self.working(eta, mu)
+                XtW = X.T * W
+                try:
+                    beta = np.linalg.solve(XtW @ X, XtW @ z)
+                except np.linalg.LinAlgError:
+                    return np.zeros(p)
+                eta = X @ beta + self.offset
+                mu = self.mu(eta)
+                new = self.deviance(mu)
+                if not (np.isfinite(new) and np.isfinite(beta).all()):
+                    return np.zeros(p)
+                if abs(new - dev) <= tol * (1.0 + abs(new)):
+                    break
+                dev = new
+        return beta
 
     def dev_resid2(self, mu):
         """Squared deviance residuals d_i (prior weights included, phi = 1)."""
@@ -116,6 +140,14 @@ class GLMMResponse:
 
     def deviance(self, mu):
         """``sum_i d_i`` (phi = 1); inf where a mean is invalid."""
+        if self._fast.has_deviance:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                dev = self._fast.deviance(mu)
+            # a NaN or an infinite mean makes the sum non-finite; the range needs no
+            # check when the inverse link cannot leave it (logit, log)
+            if not np.isfinite(dev) or (not self._fast.in_range and not self.valid(mu)):
+                return np.inf
+            return dev
         if not self.valid(mu):
             return np.inf
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -129,6 +161,12 @@ class GLMMResponse:
 
     def working(self, eta, mu, phi=1.0):
         """Working weights W and working response ``z - offset`` at ``(eta, mu)``."""
+        if self._fast.has_working:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                W, z = self._fast.working(eta, mu)
+            if phi != 1.0:
+                W /= phi
+            return W, z
         gprime = self.link.deriv(mu)
         W = self.weights / (phi * self.family.variance(mu) * gprime * gprime)
         return W, eta - self.offset + (self.y - mu) * gprime

@@ -83,13 +83,22 @@ class _PirlsObjective:
         self.n_evals = 0
         self.n_failures = 0
 
-    def _evaluate(self, theta, beta, phi):
+    def _evaluate(self, theta, beta, phi, start=None):
+        """PIRLS from ``start`` (flat ``[u, beta]``, as :meth:`ModePredictor.predict`
+        gives), else from the last converged modes, else cold (u = 0): each start
+        PIRLS fails from falls back to the next."""
         self.n_evals += 1
         lambdas = self.theta_map.lambdas(theta)
-        warm = self.state.u if self.state is not None and self.state.converged else None
-        state = self.pirls.run(lambdas, beta, phi, warm)
-        if not state.converged and warm is not None:
-            state = self.pirls.run(lambdas, beta, phi, None)
+        last = self.state if self.state is not None and self.state.converged else None
+        starts = [] if start is None else [(start[:self.pirls.cp.q], start[self.pirls.cp.q:])]
+        if last is not None:
+            starts.append((last.u, last.beta))
+        starts.append((None, None))
+        for u0, beta0 in starts:
+            b = beta0 if self.joint and u0 is not None else beta
+            state = self.pirls.run(lambdas, b, phi, u0)
+            if state.converged:
+                break
         self.state = state
         self.lambdas = lambdas
         if not state.converged:
@@ -134,12 +143,14 @@ class GLMMObjective(_PirlsObjective):
 
     joint = False
 
-    def components(self, theta, beta, phi=1.0):
-        """:class:`GLMMDevComp` at (theta, beta, phi); None where PIRLS fails."""
-        return self._evaluate(theta, np.asarray(beta, dtype=float), phi)
+    def components(self, theta, beta, phi=1.0, start=None):
+        """:class:`GLMMDevComp` at (theta, beta, phi); None where PIRLS fails.
+        ``start``: PIRLS's starting modes, flat ``[u, beta]`` (its beta part is not
+        used); default the last modes."""
+        return self._evaluate(theta, np.asarray(beta, dtype=float), phi, start)
 
-    def __call__(self, theta, beta, phi=1.0):
-        comp = self.components(theta, beta, phi)
+    def __call__(self, theta, beta, phi=1.0, start=None):
+        comp = self.components(theta, beta, phi, start)
         return np.inf if comp is None else comp.objective
 
 
@@ -154,15 +165,66 @@ class ProfiledGLMMObjective(_PirlsObjective):
     def __init__(self, resp, terms, X, factorization="auto", tol_pirls=1e-12, maxit_pirls=100):
         super().__init__(resp, terms, X, 1, factorization, tol_pirls, maxit_pirls)
 
-    def components(self, theta, phi=1.0):
-        """:class:`GLMMDevComp` at theta (beta profiled by PIRLS); None where PIRLS fails."""
-        beta = (self.state.beta if self.state is not None and self.state.converged
-                else np.zeros(self.p))
-        return self._evaluate(theta, beta, phi)
+    def components(self, theta, phi=1.0, start=None):
+        """:class:`GLMMDevComp` at theta (beta profiled by PIRLS); None where PIRLS fails.
+        ``start``: PIRLS's starting ``[u, beta]`` (default: the last modes)."""
+        return self._evaluate(theta, np.zeros(self.p), phi, start)
 
-    def __call__(self, theta, phi=1.0):
-        comp = self.components(theta, phi)
+    def __call__(self, theta, phi=1.0, start=None):
+        comp = self.components(theta, phi, start)
         return np.inf if comp is None else comp.objective
+
+
+class ModePredictor:
+    """PIRLS starting values at new parameters from the modes at earlier ones.
+
+    Keeps the converged ``v = [u, beta]`` of the last ``capacity`` evaluations with
+    their parameter vectors x (in the optimizer's coordinates) and predicts
+    ``v(x) = v_0 + J (x - x_0)``, J the least-squares fit of ``v_k - v_0 = J (x_k - x_0)``
+    over the ``n_near`` stored points nearest to x (x_0 the nearest; minimum-norm J
+    where they do not span every direction).  The error is second order in the
+    distances, against first order for the nearest modes alone, so PIRLS needs
+    fewer iterations; where the fit is poor it only costs iterations (PIRLS
+    converges from any start, the optimum does not move).
+    """
+
+    #: most numbers stored (the capacity shrinks for large models)
+    max_floats = 10_000_000
+
+    def __init__(self, dim, capacity=None):
+        self.n_near = dim + 2
+        self.capacity = capacity or 4 * dim + 4
+        self.points = self.values = None        # ring buffers, rows [0, count)
+        self.count = self.next = 0
+
+    def add(self, x, state):
+        """Record the converged modes ``state`` (a PirlsState) at x."""
+        v = np.concatenate([state.u, state.beta])
+        if self.points is None:
+            size = max(2, min(self.capacity, self.max_floats // max(1, len(v))))
+            self.points, self.values = np.empty((size, len(x))), np.empty((size, len(v)))
+        self.points[self.next], self.values[self.next] = x, v
+        self.next = (self.next + 1) % len(self.points)
+        self.count = min(self.count + 1, len(self.points))
+
+    def predict(self, x):
+        """Predicted ``[u, beta]`` at x, or None without history."""
+        if not self.count:
+            return None
+        P = self.points[:self.count]
+        R = P - x
+        dist = np.einsum("ij,ij->i", R, R)
+        near = np.argsort(dist, kind="stable")[:self.n_near]
+        v0 = self.values[near[0]]
+        if len(near) == 1 or dist[near[0]] == 0.0:
+            return v0.copy()
+        D = P[near[1:]] - P[near[0]]
+        # v0 + (x - x0) J = v0 + c'(V - v0) with c the minimum-norm solution of
+        # D'c = x - x0 (ridge-regularized: D has more rows than rank)
+        G = D @ D.T
+        G.flat[::len(G) + 1] += 1e-10 * np.trace(G)
+        c = np.linalg.solve(G, D @ (x - P[near[0]]))
+        return c @ self.values[near[1:]] + (1.0 - c.sum()) * v0
 
 
 def deviance_hessian(f, x, steps):

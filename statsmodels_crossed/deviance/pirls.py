@@ -80,7 +80,13 @@ class PIRLS:
         self.factor = make_factorization(self.cp, factorization)
         self.offsets = self.cp.offsets()
         self.tol, self.maxit = float(tol), int(maxit)
-        self._fixed_beta = self._fixed = None
+        self._fixed_beta = self._fixed = self._xbeta = None
+        self.newton_constant = NewtonConstant()
+        # per term: level codes and the model-matrix column of a scalar term (None
+        # for an intercept, whose column is all ones)
+        self._zcols = [(t.codes.astype(np.intp),
+                        None if t.k > 1 or (t.X[:, 0] == 1.0).all() else t.X[:, 0])
+                       for t in self.terms]
 
     # -- the linear predictor --------------------------------------------------------
     def split(self, u):
@@ -93,19 +99,30 @@ class PIRLS:
         return [ut @ lam.T for ut, lam in zip(self.split(u), lambdas)]
 
     def zb(self, u, lambdas):
-        """``Z Lambda u`` row by row."""
-        out = np.zeros(self.resp.n)
-        for t, bt in zip(self.terms, self.b(u, lambdas)):
+        """``Z Lambda u`` row by row: ``sum_t sum_c X_t[i, c] b_t[codes_t[i], c]`` with
+        ``b_t = u_t lambda_t'``."""
+        out = None
+        for i, (t, (codes, x)) in enumerate(zip(self.terms, self._zcols)):
+            ut = u[self.offsets[i]:self.offsets[i + 1]]
             if t.k == 1:
-                out += t.X[:, 0] * bt[t.codes, 0]
+                part = np.take(ut, codes)
+                part *= lambdas[i][0, 0]
+                if x is not None:
+                    part *= x
             else:
-                out += np.einsum("ik,ik->i", t.X, bt[t.codes])
-        return out
+                bt = ut.reshape(t.n_levels, t.k) @ lambdas[i].T
+                part = np.einsum("ik,ik->i", t.X, np.take(bt, codes, axis=0))
+            if out is None:
+                out = part
+            else:
+                out += part
+        return np.zeros(self.resp.n) if out is None else out
 
     def _point(self, u, beta, lambdas, phi):
         fixed = (self._fixed if not self.joint and beta is self._fixed_beta
                  else self.resp.offset + self.X @ beta)
-        eta = fixed + self.zb(u, lambdas)
+        eta = self.zb(u, lambdas)
+        eta += fixed
         mu = self.resp.mu(eta)
         return eta, mu, self.resp.deviance(mu) / phi + float(u @ u)
 
@@ -122,7 +139,8 @@ class PIRLS:
         """
         beta = np.asarray(beta, dtype=float).copy()
         if not self.joint:                   # offset + X beta, fixed during the run
-            self._fixed_beta, self._fixed = beta, self.resp.offset + self.X @ beta
+            self._fixed_beta, self._xbeta = beta, self.X @ beta
+            self._fixed = self.resp.offset + self._xbeta
         if u0 is None:
             u = np.zeros(self.cp.q)
             if self.joint:
@@ -165,6 +183,10 @@ class PIRLS:
                 delta = max(delta, np.max(np.abs(beta_next - beta) / (1 + np.abs(beta))))
             u, beta, pdev = u_next, beta_next, pdev_next
             error = iterate_error(delta, last_delta, exact and exact_before)
+            if exact and exact_before:
+                self.newton_constant.observe(delta, last_delta)
+            elif exact and it == 1:          # first step: the constant of earlier runs
+                error = self.newton_constant.error_after(delta)
             exact_before = exact
             if delta < self.tol or error < self.tol:
                 # the factor at the modes, with Fisher's weights (lme4's Laplace)
@@ -192,8 +214,9 @@ class PIRLS:
         W, z = wz
         if not (np.isfinite(W).all() and np.isfinite(z).all()):
             return False
-        self.cp.reweight(W, z if self.joint else z - (self._fixed - self.resp.offset),
-                         self._Xcp, shift=False)
+        if not self.joint:                   # beta fixed: the response of u alone
+            z -= self._xbeta
+        self.cp.reweight(W, z, self._Xcp, shift=False)
         return self.factor.update(lambdas)
 
     def _halve(self, u, beta, u_new, beta_new, lambdas, phi, pdev):
@@ -209,6 +232,33 @@ class PIRLS:
             frac *= 0.5
         return None
 
+
+
+class NewtonConstant:
+    """Estimate of C in ``e_k = C e_{k-1}^2`` (Newton's quadratic convergence) from
+    the full Newton steps of earlier PIRLS runs on the same model.
+
+    After two such steps ``C ~ delta_k / delta_{k-1}^2`` (steps in the quadratic
+    regime, above the rounding floor).  A run's first step then bounds the
+    error it leaves by ``safety * max(C) * delta^2`` (max over the last
+    ``window`` observations), so a warm start that is already close stops after
+    one step, as later steps do.
+    """
+
+    window = 20
+    safety = 10.0
+
+    def __init__(self):
+        self.values = []
+
+    def observe(self, delta, last_delta):
+        if 1e-13 < delta < 0.1 * last_delta:
+            self.values.append(delta / last_delta ** 2)
+            del self.values[:-self.window]
+
+    def error_after(self, delta):
+        """Error bound after a first full Newton step of size ``delta`` (inf: none yet)."""
+        return self.safety * max(self.values) * delta * delta if self.values else np.inf
 
 
 def iterate_error(delta, last_delta, newton):

@@ -6,14 +6,18 @@ adaptive-quadrature deviance (:mod:`statsmodels_crossed.deviance.laplace`), and 
 optimization stages: theta with beta from PIRLS (nAGQ = 0), then theta and beta
 together from there.
 """
+import re
+
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from statsmodels_crossed.deviance import glmm
 from statsmodels_crossed.deviance.laplace import GLMMObjective, ProfiledGLMMObjective
 from statsmodels_crossed.exceptions import DataError
 from statsmodels_crossed.formula.frame import build_model_frame
 from statsmodels_crossed.formula.parse import parse_formula
+from statsmodels_crossed.linalg.threads import blas_threads_for
 from statsmodels_crossed.models import validation as check
 from statsmodels_crossed.models.crossedlm import CrossedLM, _namespace
 from statsmodels_crossed.optim.glmm import fit_at, two_stage_fit
@@ -55,8 +59,12 @@ class CrossedGLM(CrossedLM):
         if offset is not None:
             endog, exog, groups, exog_re, weights, offset, kwargs = _drop_missing_offset(
                 endog, exog, groups, exog_re, weights, offset, missing, kwargs)
-        super().__init__(endog, exog, groups, exog_re=exog_re, re_terms=re_terms,
-                         weights=weights, missing=missing, **kwargs)
+        # the rank checks on X, with one BLAS thread: OpenBLAS's idle threads would
+        # spin for ~0.1 s after them, through the start of a fit (a third of a
+        # VerbAgg-sized fit's CPU time on a two-core machine)
+        with threadpool_limits(limits=1, user_api="blas"):
+            super().__init__(endog, exog, groups, exog_re=exog_re, re_terms=re_terms,
+                             weights=weights, missing=missing, **kwargs)
         #: an offset argument (not a formula offset(...) term): predict() needs it again
         self.offset_given = offset is not None
         y, w = glmm.response_and_weights(self.family, self.endog, self.weights,
@@ -93,7 +101,8 @@ class CrossedGLM(CrossedLM):
             data = data.loc[subset]
         parsed = parse_formula(formula)
         offset_arg = kwargs.pop("offset", None)
-        mf = build_model_frame(parsed, data, weights=kwargs.pop("weights", None),
+        mf = build_model_frame(parsed, _categorical_strings(data, parsed),
+                               weights=kwargs.pop("weights", None),
                                missing=kwargs.pop("missing", "drop"), eval_env=eval_env,
                                glm=True, offset=offset_arg)
         endog = mf.endog if mf.endog.shape[1] == 2 else mf.endog.iloc[:, 0]
@@ -179,15 +188,21 @@ class CrossedGLM(CrossedLM):
         if nagq is not None:
             option_overrides["nagq"] = nagq
         opts = self._options(options, option_overrides)
-        stage2 = self.objective(max(opts.nagq, 1), opts.factorization, opts.tol_pirls,
-                                opts.maxit_pirls) if opts.nagq != 0 else None
-        stage1 = self.objective(0, opts.factorization, opts.tol_pirls, opts.maxit_pirls)
-        nth, p = stage1.theta_map.n_theta, stage1.p
-        start = None if start_params is None else np.asarray(start_params, dtype=float)
-        if start is not None and len(start) not in (nth, nth + p):
-            raise ValueError(f"start_params has {len(start)} values; give theta ({nth}) or "
-                             f"theta and beta ({nth + p})")
-        return self._results(two_stage_fit(stage1, stage2, opts, start, self.fe_names))
+
+        def stage(nagq):
+            return self.objective(nagq, opts.factorization, opts.tol_pirls, opts.maxit_pirls)
+
+        last = stage(max(opts.nagq, 1) if opts.nagq != 0 else 0)
+        # one BLAS thread for small dense blocks from here on, stage 1's set-up included
+        # (OpenBLAS's idle threads spin for ~0.1 s after any multi-threaded call)
+        with blas_threads_for(last.pirls.factor):
+            stage1, stage2 = (last, None) if opts.nagq == 0 else (stage(0), last)
+            nth, p = stage1.theta_map.n_theta, stage1.p
+            start = None if start_params is None else np.asarray(start_params, dtype=float)
+            if start is not None and len(start) not in (nth, nth + p):
+                raise ValueError(f"start_params has {len(start)} values; give theta ({nth}) "
+                                 f"or theta and beta ({nth + p})")
+            return self._results(two_stage_fit(stage1, stage2, opts, start, self.fe_names))
 
     def results_at(self, theta, beta, phi=None, nagq=1, factorization="auto"):
         """Results with (theta, beta [, phi]) held at the given values (no optimization).
@@ -213,6 +228,34 @@ class CrossedGLM(CrossedLM):
         from statsmodels_crossed.results.glmm import CrossedGLMResults, CrossedGLMResultsWrapper
 
         return CrossedGLMResultsWrapper(CrossedGLMResults(self, fit))
+
+
+def _categorical_strings(data, parsed):
+    """``data`` with the fixed part's all-string columns as sorted pandas Categoricals.
+
+    patsy gives both the same levels (sorted) and columns, but sniffs a column of
+    strings value by value in Python (a third of a VerbAgg-sized fit) and reads a
+    Categorical's codes at once.  Grouping factors, columns with missing values or
+    non-string values, and other inputs are left as they are.
+    """
+    if not isinstance(data, pd.DataFrame) or not data.columns.is_unique:
+        return data
+    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", parsed.fixed.split("~", 1)[-1]))
+    grouping = {f for term in parsed.random for f in term.factors}
+    cols = [c for c in data.columns if c in names and c not in grouping
+            and _all_strings(data[c])]
+    if not cols:
+        return data
+    out = data.copy(deep=False)
+    for c in cols:
+        out[c] = pd.Categorical(data[c])
+    return out
+
+
+def _all_strings(col):
+    if not (col.dtype == object or isinstance(col.dtype, pd.StringDtype)):
+        return False
+    return pd.api.types.infer_dtype(col, skipna=False) == "string" and not col.isna().any()
 
 
 def _drop_missing_offset(endog, exog, groups, exog_re, weights, offset, missing, kwargs):
