@@ -145,8 +145,8 @@ class CrossedLM(base.LikelihoodModel):
             if unknown:
                 raise DataError(f"random-effects term on {gname!r}: column {unknown[0]!r} "
                                 f"is not in exog_re {list(exog_re.columns)}")
-            terms.append(make_term(str(gname), groups[gname],
-                                   exog_re[names].to_numpy(dtype=float), names))
+            X = np.column_stack([exog_re[c].to_numpy(dtype=float) for c in names])
+            terms.append(make_term(str(gname), groups[gname], X, names))
         if not terms:
             raise DataError("the model has no random-effects term")
         return terms

@@ -45,7 +45,8 @@ def missing_rows(endog, exog, groups, exog_re, weights):
     """Boolean mask of the rows with a missing value anywhere, and where."""
     n = len(groups)
     parts = {"endog": _na_rows(endog, n),
-             "groups": groups.isna().to_numpy().any(1),
+             "groups": np.logical_or.reduce([groups[c].isna().to_numpy()
+                                             for c in groups.columns] + [np.zeros(n, bool)]),
              "exog_re": _na_rows(exog_re, n)}
     if exog is not None:
         parts["exog"] = _na_rows(exog, n)

@@ -22,7 +22,7 @@ class FitOptions:
         starting value (off-diagonal entries: of the largest diagonal one),
         clipped to [0.01, 0.25].
     polish : bool
-        With at most four theta parameters: BOBYQA only to ``polish_ftol_rel``,
+        With at most two theta parameters: BOBYQA only to ``polish_ftol_rel``,
         then Newton steps on a quadratic fitted to its best evaluations (one
         evaluation each) until the decrease is below ``ftol_abs`` /
         ``ftol_rel``; BOBYQA resumes if the quadratic model is unusable.  Reaches
