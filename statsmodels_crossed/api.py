@@ -13,6 +13,7 @@ from statsmodels_crossed.models.crossedglm import CrossedGLM
 from statsmodels_crossed.results.glmm import CrossedGLMResults
 # -- inference (issue 4) --
 from statsmodels_crossed.inference.lrt import anova
+from statsmodels_crossed.batch import fit_many
 
 lmer = crossedlm
 crossedglm = CrossedGLM.from_formula
@@ -21,3 +22,4 @@ glmer = crossedglm
 __all__ = ["CrossedLM", "CrossedLMResults", "FitOptions", "crossedlm", "lmer", "datasets",
            "CrossedGLM", "CrossedGLMResults", "crossedglm", "glmer"]
 __all__ += ["anova"]  # inference (issue 4)
+__all__ += ["fit_many"]  # many fits in a process pool
