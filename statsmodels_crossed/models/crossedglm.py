@@ -52,6 +52,11 @@ class CrossedGLM(CrossedLM):
     CrossedGLM.from_formula : the same model from an lme4-style formula.
     """
 
+    def _has_residual_scale(self):
+        """Binomial and Poisson variances are fixed by the mean: an observation-level
+        random effect is identifiable (overdispersion), as in glmer."""
+        return not isinstance(self.family, glmm.FIXED_SCALE)
+
     def __init__(self, endog, exog, groups, exog_re=None, re_terms=None, family=None,
                  weights=None, offset=None, missing="none", **kwargs):
         self.family = glmm.check_family(family)

@@ -105,7 +105,7 @@ class CrossedLM(base.LikelihoodModel):
         self.weights = check.check_weights(weights, self.nobs)
         self._y = check.check_response(self.endog, self.endog_names)
         self.reterms = self._make_terms(groups, exog_re, re_terms)
-        check.check_terms(self.reterms, int(self.nobs))
+        check.check_terms(self.reterms, int(self.nobs), self._has_residual_scale())
         X = np.asarray(self.exog, dtype=float)
         if not np.isfinite(X).all():
             raise DataError("the fixed-effects design matrix has NaN or infinite values")
@@ -128,6 +128,10 @@ class CrossedLM(base.LikelihoodModel):
         self.k_constant = self.data.k_constant
         self.df_resid = self.nobs - np.linalg.matrix_rank(self.exog) if self.exog.size else self.nobs
         self.df_model = self.df_resid
+
+    def _has_residual_scale(self):
+        """A residual variance separate from the random effects (always, for LMMs)."""
+        return True
 
     @staticmethod
     def _make_terms(groups, exog_re, re_terms):

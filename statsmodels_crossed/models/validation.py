@@ -95,19 +95,27 @@ def check_weights(weights, n):
     return w
 
 
-def check_terms(terms, n):
-    """lme4's identifiability checks on the grouping factors and term sizes."""
+def check_terms(terms, n, residual_scale=True):
+    """lme4's identifiability checks on the grouping factors and term sizes.
+
+    ``residual_scale=False`` (binomial and Poisson GLMMs, whose variance is fixed
+    by the mean) allows as many levels or random effects as observations, as
+    glmer does: an observation-level random effect is the usual model of
+    overdispersion there (lme4's grouseticks example, ``(1 | INDEX)``).
+    """
     for t in terms:
         if t.n_levels < 2:
             raise DataError(f"grouping factor {t.group!r} has {t.n_levels} level; a random "
                             "effect needs at least 2 levels (use a fixed effect instead)")
-        if t.n_levels >= n:
+        if not residual_scale:
+            pass
+        elif t.n_levels >= n:
             raise DataError(f"grouping factor {t.group!r} has {t.n_levels} levels for {n} "
                             "observations: each observation is its own group, so the random "
                             "effect cannot be told apart from the residual. Is "
                             f"{t.group!r} the right column (an observation id, or a "
                             "continuous variable used as a factor)?")
-        if t.q >= n:
+        if residual_scale and t.q >= n:
             raise DataError(f"the term ({' + '.join(t.columns)} | {t.group}) has {t.q} random "
                             f"effects for {n} observations; the model is not identifiable")
         if t.k > 1:

@@ -15,7 +15,7 @@ from statsmodels_crossed.formula.frame import offset_for_newdata
 from statsmodels_crossed.results import varcorr as vc
 from statsmodels_crossed.results.criteria import InformationCriteria
 from statsmodels_crossed.results.lmm import CrossedLMResults, _by_group, _theta_names
-from statsmodels_crossed.results.summary import build_summary
+from statsmodels_crossed.results.summary import build_summary, formula_cell
 
 
 class CrossedGLMResults(InformationCriteria, LikelihoodModelResults):
@@ -305,7 +305,7 @@ def _model_info(res):
     info = {
         "Model:": "CrossedGLM",
         "Family:": family_name(res.family),
-        "Formula:": getattr(model, "formula", "(arrays)"),
+        "Formula:": formula_cell(model),
         "Method:": _method(res),
         "Dependent variable:": str(model.endog_names),
         "No. observations:": str(res.nobs),

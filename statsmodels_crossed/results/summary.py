@@ -13,12 +13,18 @@ def _fmt(x, digits=4):
 LONG_FORMULA = 40
 
 
+def formula_cell(model):
+    """The formula for the model block, or "(below)" when it is long
+    (:func:`build_summary` then prints it under the tables)."""
+    formula = getattr(model, "formula", None) or "(arrays)"
+    return formula if len(formula) <= LONG_FORMULA else "(below)"
+
+
 def model_info(res):
     model = res.model
-    formula = getattr(model, "formula", None) or "(arrays)"
     info = {
         "Model:": "CrossedLM",
-        "Formula:": formula if len(formula) <= LONG_FORMULA else "(below)",
+        "Formula:": formula_cell(model),
         "Method:": "REML" if res.reml else "ML",
         "Dependent variable:": model.endog_names,
         "No. observations:": str(int(res.nobs)),
