@@ -284,6 +284,24 @@ class CrossedGLMResults(InformationCriteria, LikelihoodModelResults):
     _wrap_rows = CrossedLMResults._wrap_rows
     _fixed_effects_table = CrossedLMResults._fixed_effects_table
 
+    # -- intervals ----------------------------------------------------------------------------
+    def profile(self):
+        """The profiled -2 log-likelihood of every parameter (lme4's ``profile`` of a
+        glmer fit): a ``GLMMProfile`` whose ``conf_int(alpha)`` gives the intervals of
+        the random-effect SDs and correlations and of the fixed effects."""
+        from statsmodels_crossed.inference.profile_glmm import GLMMProfile
+        return GLMMProfile(self)
+
+    def conf_int(self, alpha=0.05, method="wald", **kwargs):
+        """Confidence intervals.  ``method="wald"`` (default): Wald intervals of the
+        fixed effects; ``"profile"`` (:meth:`profile`, kwarg ``names``): profile
+        intervals of all parameters, as lme4's ``confint(m, method="profile")``."""
+        if method == "wald":
+            return self.model.data.wrap_output(super().conf_int(alpha=alpha), how="columns")
+        if method == "profile":
+            return self.profile().conf_int(alpha=alpha, names=kwargs.pop("names", None))
+        raise ValueError(f"method must be 'wald' or 'profile' for a GLMM, not {method!r}")
+
     # -- summary ------------------------------------------------------------------------------
     def summary(self, alpha=0.05, title=None):
         """Model information, fixed effects (Wald z) and random effects."""
@@ -333,6 +351,13 @@ class CrossedGLMResultsWrapper(LikelihoodResultsWrapper):
     _wrap_attrs = wrap.union_dicts(LikelihoodResultsWrapper._wrap_attrs, _attrs)
     _methods = {}
     _wrap_methods = wrap.union_dicts(LikelihoodResultsWrapper._wrap_methods, _methods)
+    # conf_int labels its own output (profile rows are all parameters)
+    _wrap_methods = {k: v for k, v in _wrap_methods.items() if k != "conf_int"}
+
+    def conf_int(self, *args, **kwargs):
+        return object.__getattribute__(self, "_results").conf_int(*args, **kwargs)
+
+    conf_int.__doc__ = CrossedGLMResults.conf_int.__doc__
 
 
 wrap.populate_wrapper(CrossedGLMResultsWrapper, CrossedGLMResults)

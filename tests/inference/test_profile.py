@@ -101,3 +101,8 @@ def test_glmm_profile_matches_lme4():
     res = smc.crossedglm(case["formula"], reference_data(case),
                          family=families.Binomial()).fit()
     _check(GLMMProfile(res).conf_int(0.05), case["confint_profile"])
+    _check(res.conf_int(method="profile"), case["confint_profile"])   # the results' route
+    wald = res.conf_int()
+    assert list(wald.index) == list(res.fe_params.index) and wald.shape[1] == 2
+    with pytest.raises(ValueError, match="'wald' or 'profile'"):
+        res.conf_int(method="bootstrap")
