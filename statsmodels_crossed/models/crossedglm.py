@@ -10,7 +10,6 @@ import re
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from statsmodels_crossed.deviance import glmm
 from statsmodels_crossed.deviance.laplace import GLMMObjective, ProfiledGLMMObjective
@@ -64,12 +63,10 @@ class CrossedGLM(CrossedLM):
         if offset is not None:
             endog, exog, groups, exog_re, weights, offset, kwargs = _drop_missing_offset(
                 endog, exog, groups, exog_re, weights, offset, missing, kwargs)
-        # the rank checks on X, with one BLAS thread: OpenBLAS's idle threads would
-        # spin for ~0.1 s after them, through the start of a fit (a third of a
-        # VerbAgg-sized fit's CPU time on a two-core machine)
-        with threadpool_limits(limits=1, user_api="blas"):
-            super().__init__(endog, exog, groups, exog_re=exog_re, re_terms=re_terms,
-                             weights=weights, missing=missing, **kwargs)
+        # (CrossedLM runs the rank checks on X with one BLAS thread: OpenBLAS's idle
+        # threads would spin ~0.1 s after them, a third of a VerbAgg-sized fit's CPU)
+        super().__init__(endog, exog, groups, exog_re=exog_re, re_terms=re_terms,
+                         weights=weights, missing=missing, **kwargs)
         #: an offset argument (not a formula offset(...) term): predict() needs it again
         self.offset_given = offset is not None
         y, w = glmm.response_and_weights(self.family, self.endog, self.weights,

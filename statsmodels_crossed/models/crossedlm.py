@@ -15,7 +15,7 @@ from statsmodels_crossed.exceptions import DataError
 from statsmodels_crossed.formula.frame import build_model_frame
 from statsmodels_crossed.formula.parse import parse_formula
 from statsmodels_crossed.models import validation as check
-from statsmodels_crossed.linalg.threads import blas_threads_for
+from statsmodels_crossed.linalg.threads import blas_threads_for, one_blas_thread
 from statsmodels_crossed.optim.bobyqa import minimize_theta
 from statsmodels_crossed.optim.start import best_start
 from statsmodels_crossed.optim.options import FitOptions, OptSummary
@@ -101,6 +101,13 @@ class CrossedLM(base.LikelihoodModel):
                 raise DataError("no rows left after dropping rows with missing values")
         if exog is None:
             exog = np.zeros((len(groups), 0))
+        # statsmodels' set-up and the rank checks on X with one BLAS thread: after a
+        # multithreaded call OpenBLAS's idle threads spin for ~0.1 s, through the fit
+        with one_blas_thread():
+            self._set_up(endog, exog, groups, exog_re, re_terms, weights, kwargs)
+        self.group_frame = groups
+
+    def _set_up(self, endog, exog, groups, exog_re, re_terms, weights, kwargs):
         super().__init__(endog, exog, missing="none", **kwargs)
         self.weights = check.check_weights(weights, self.nobs)
         self._y = check.check_response(self.endog, self.endog_names)
@@ -121,7 +128,6 @@ class CrossedLM(base.LikelihoodModel):
                             "zero; for a model without fixed effects write '0 +' alone")
         if len(self.kept_columns) < X.shape[1]:
             self.data.param_names = self.fe_names
-        self.group_frame = groups
 
     def initialize(self):
         self.nobs = float(self.endog.shape[0])

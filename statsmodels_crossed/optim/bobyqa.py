@@ -67,7 +67,8 @@ def _nlopt_minimize(f, x0, lower, opts, ftol_rel=None, step=None):
 def _minimize_polished(f, x0, lower, opts):
     """BOBYQA to ``opts.polish_ftol_rel``, then :func:`polish.polish` to the full
     tolerances; BOBYQA again from the best point if the quadratic model fails."""
-    ok, message = _nlopt_minimize(f, x0, lower, opts, ftol_rel=opts.polish_ftol_rel)
+    ok, message = _nlopt_minimize(f, x0, lower, opts,
+                                  ftol_rel=max(opts.polish_ftol_rel, opts.ftol_rel))
     if not ok:
         return ok, message
     x, fx = f.best()
