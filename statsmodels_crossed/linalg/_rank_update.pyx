@@ -34,10 +34,7 @@ def syrk_sub_csc(const int64_t[::1] colptr, const int32_t[::1] rowidx,
     OpenMP.  Indices are checked before any write.
     """
     cdef Py_ssize_t m = S.shape[0], ncol = colptr.shape[0] - 1
-    cdef Py_ssize_t j, a, b, hi, p, npanel, c0, c1
-    cdef int32_t r2
-    cdef double v2
-    cdef double* col
+    cdef Py_ssize_t j, a, p, npanel
     if S.shape[1] != m:
         raise ValueError("syrk_sub_csc: S must be square")
     if ncol < 0 or colptr[0] != 0 or colptr[ncol] != rowidx.shape[0] \
@@ -52,18 +49,31 @@ def syrk_sub_csc(const int64_t[::1] colptr, const int32_t[::1] rowidx,
     if panel < 1:
         panel = 1
     npanel = (m + panel - 1) // panel
+    if num_threads <= 1:           # no OpenMP call at all (safe in a forked child)
+        with nogil:
+            for p in range(npanel):
+                _update_panel(colptr, rowidx, data, S, p * panel, min(p * panel + panel, m))
+        return
     for p in prange(npanel, nogil=True, schedule="dynamic", num_threads=num_threads):
-        c0 = p * panel
-        c1 = c0 + panel
-        if c1 > m:
-            c1 = m
-        for j in range(ncol):
-            hi = colptr[j + 1]
-            b = _first_at_least(rowidx, colptr[j], hi, <int32_t>c0)
-            while b < hi and rowidx[b] < c1:
-                r2 = rowidx[b]
-                v2 = data[b]
-                col = &S[0, r2]
-                for a in range(b, hi):
-                    col[rowidx[a]] -= data[a] * v2
-                b = b + 1
+        _update_panel(colptr, rowidx, data, S, p * panel, min(p * panel + panel, m))
+
+
+cdef void _update_panel(const int64_t[::1] colptr, const int32_t[::1] rowidx,
+                        const double[::1] data, double[::1, :] S,
+                        Py_ssize_t c0, Py_ssize_t c1) noexcept nogil:
+    """The columns c0 <= c < c1 of S's lower triangle: S[:, c] -= sum_j w_j[c] w_j."""
+    cdef Py_ssize_t j, a, b, hi
+    cdef Py_ssize_t ncol = colptr.shape[0] - 1
+    cdef int32_t r2
+    cdef double v2
+    cdef double* col
+    for j in range(ncol):
+        hi = colptr[j + 1]
+        b = _first_at_least(rowidx, colptr[j], hi, <int32_t>c0)
+        while b < hi and rowidx[b] < c1:
+            r2 = rowidx[b]
+            v2 = data[b]
+            col = &S[0, r2]
+            for a in range(b, hi):
+                col[rowidx[a]] -= data[a] * v2
+            b = b + 1

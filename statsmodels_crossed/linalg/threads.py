@@ -37,14 +37,28 @@ def blas_threads_for(factor):
     return one_blas_thread()
 
 
+#: True in a child made by fork(): GNU libgomp cannot start threads there once the
+#: parent has used them, so the kernels stay on one thread (and out of OpenMP).
+_FORKED = False
+
+
+def _after_fork_in_child():
+    global _FORKED
+    _FORKED = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def kernel_threads(factor):
     """OpenMP threads for the rank-update kernel of ``factor``'s dense block.
 
-    One below :data:`SINGLE_THREAD_BELOW` rows (as for BLAS), otherwise the
-    cores this process may run on.
+    One below :data:`SINGLE_THREAD_BELOW` rows (as for BLAS) and in a forked
+    child process, otherwise the cores this process may run on.
     """
     m = getattr(factor, "m", None)
-    if m is None or m < SINGLE_THREAD_BELOW:
+    if m is None or m < SINGLE_THREAD_BELOW or _FORKED:
         return 1
     try:
         return max(1, len(os.sched_getaffinity(0)))
