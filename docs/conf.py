@@ -39,6 +39,20 @@ myst_heading_anchors = 3
 
 # -- autodoc / autosummary / numpydoc ------------------------------------------------
 autosummary_generate = True
+
+
+def _package_mixin_members():
+    """Members the results classes take from this package's own mixins: listed on
+    the class pages like the class's own (statsmodels' inherited ones are not)."""
+    from statsmodels_crossed.results.criteria import InformationCriteria
+    from statsmodels_crossed.results.diagnostics_methods import DiagnosticsMethods
+    from statsmodels_crossed.results.inference_methods import InferenceMethods
+
+    return sorted({name for cls in (InformationCriteria, DiagnosticsMethods, InferenceMethods)
+                   for name in vars(cls) if not name.startswith("_")})
+
+
+autosummary_context = {"package_mixin_members": _package_mixin_members()}
 autosummary_imported_members = True
 autodoc_default_options = {"member-order": "bysource"}
 autodoc_typehints = "none"

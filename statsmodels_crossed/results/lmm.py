@@ -13,10 +13,13 @@ from scipy import stats
 from statsmodels_crossed.exceptions import DataError, SingularFitWarning
 from statsmodels_crossed.results import varcorr as vc
 from statsmodels_crossed.results.criteria import InformationCriteria
+from statsmodels_crossed.results.diagnostics_methods import DiagnosticsMethods
+from statsmodels_crossed.results.inference_methods import InferenceMethods
 from statsmodels_crossed.results.summary import build_summary
 
 
-class CrossedLMResults(InformationCriteria, LikelihoodModelResults):
+class CrossedLMResults(InformationCriteria, DiagnosticsMethods, InferenceMethods,
+                       LikelihoodModelResults):
     """Results of :meth:`CrossedLM.fit`.
 
     ``params`` are the fixed effects, ``normalized_cov_params * scale`` their
@@ -276,137 +279,6 @@ class CrossedLMResults(InformationCriteria, LikelihoodModelResults):
         as t tests with that method's df (lmerTest's summary; Kenward-Roger
         shows the adjusted standard errors)."""
         return build_summary(self, alpha=alpha, title=title, df_method=df_method)
-
-    # -- diagnostics (statsmodels_crossed.diagnostics) --
-    def residuals(self, type="raw", kind="conditional"):
-        """Residuals: ``type`` "raw", "pearson" or "standardized", ``kind``
-        "conditional" (y - X beta - Z b) or "marginal" (y - X beta); exact
-        definitions in :mod:`statsmodels_crossed.diagnostics.residuals`."""
-        from statsmodels_crossed.diagnostics.residuals import residuals
-        return residuals(self, type=type, kind=kind)
-
-    @property
-    def resid_marginal(self):
-        """Marginal residuals ``y - X beta``."""
-        return self.residuals("raw", "marginal")
-
-    @property
-    def resid_pearson(self):
-        """Conditional Pearson residuals ``sqrt(w) (y - X beta - Z b) / sigma``."""
-        return self.residuals("pearson")
-
-    @property
-    def resid_standardized(self):
-        """Conditional residuals over their exact SD, ``sigma sqrt((1 - h_i) / w_i)``."""
-        return self.residuals("standardized")
-
-    def hatvalues(self):
-        """Diagonal of the hat matrix of the fit (lme4's ``hatvalues()``)."""
-        from statsmodels_crossed.diagnostics.leverage import hatvalues
-        return hatvalues(self)
-
-    def leverage(self, level=None):
-        """HLMdiag's leverage (overall, fixef, ranef, ranef_uc) by observation, or
-        its mean by level of the grouping factor ``level``."""
-        from statsmodels_crossed.diagnostics.leverage import leverage
-        return leverage(self, level=level)
-
-    def get_influence(self, level=None, method="one-step", subset=None, progress=None):
-        """Deletion diagnostics (Cook's D, MDFFITS, COVTRACE, COVRATIO, RVC, leverage)
-        of single observations (``level=None``) or of the levels of a grouping
-        factor; see :class:`statsmodels_crossed.diagnostics.CrossedLMInfluence`."""
-        from statsmodels_crossed.diagnostics.influence import CrossedLMInfluence
-        return CrossedLMInfluence(self, level=level, method=method, subset=subset,
-                                  progress=progress)
-
-    def plot_resid_fitted(self, type="pearson", kind="conditional", ax=None):
-        """Residuals against fitted values; returns the matplotlib Figure."""
-        from statsmodels_crossed.diagnostics.plots import plot_resid_fitted
-        return plot_resid_fitted(self, type=type, kind=kind, ax=ax)
-
-    def plot_qq(self, type="pearson", kind="conditional", ax=None):
-        """Normal QQ plot of the residuals; returns the Figure."""
-        from statsmodels_crossed.diagnostics.plots import plot_qq
-        return plot_qq(self, type=type, kind=kind, ax=ax)
-
-    def plot_ranef_qq(self, group=None, standardize=False):
-        """Normal QQ plots of the BLUPs, one panel per term column; returns the Figure."""
-        from statsmodels_crossed.diagnostics.plots import plot_ranef_qq
-        return plot_ranef_qq(self, group=group, standardize=standardize)
-
-    def plot_caterpillar(self, group=None, alpha=0.05):
-        """BLUPs sorted, with conditional-SD intervals, per grouping factor; returns the Figure."""
-        from statsmodels_crossed.diagnostics.plots import plot_caterpillar
-        return plot_caterpillar(self, group=group, alpha=alpha)
-
-    # -- inference (statsmodels_crossed.inference) --
-    def t_test(self, r_matrix, cov_p=None, use_t=None, df_method=None, **df_options):
-        """statsmodels' Wald t test; with ``df_method`` ("satterthwaite" or
-        "kenward-roger") t tests whose ``df_denom`` holds each row's denominator
-        df (lmerTest; Kenward-Roger uses the adjusted covariance)."""
-        if df_method is None:
-            return super().t_test(r_matrix, cov_p=cov_p, use_t=use_t)
-        from statsmodels_crossed.inference.ddf import t_test
-        return t_test(self, r_matrix, df_method, **df_options)
-
-    def f_test(self, r_matrix, cov_p=None, invcov=None, df_method=None, **df_options):
-        """statsmodels' F test; with ``df_method`` lmerTest's Satterthwaite F or
-        pbkrtest's scaled Kenward-Roger F, denominator df in ``df_denom``."""
-        if df_method is None:
-            return super().f_test(r_matrix, cov_p=cov_p, invcov=invcov)
-        from statsmodels_crossed.inference.ddf import f_test
-        return f_test(self, r_matrix, df_method, **df_options)
-
-    def anova(self, df_method="satterthwaite", **df_options):
-        """Type III F table of the fixed-effects terms (lmerTest's ``anova(m)``)."""
-        from statsmodels_crossed.inference.type3 import anova_type3
-        return anova_type3(self, df_method=df_method, **df_options)
-
-    def compare_lr_test(self, restricted, refit=True):
-        """LR test of the nested fit ``restricted``: ``(lr_stat, p_value, df_diff)``;
-        REML fits are refitted by ML first unless ``refit=False`` (as lme4)."""
-        from statsmodels_crossed.inference.lrt import compare_lr_test
-        return compare_lr_test(self, restricted, refit=refit)
-
-    def conf_int(self, alpha=0.05, method="wald", **kwargs):
-        """Confidence intervals.  ``method="wald"`` (default): statsmodels' Wald
-        intervals of the fixed effects.  ``"profile"`` (:meth:`profile`) and
-        ``"bootstrap"`` (:meth:`bootstrap`, kwargs ``nrep``, ``seed``, ``kind``):
-        all parameters (SDs, correlations, sigma, fixed effects)."""
-        if method == "wald":
-            return self.model.data.wrap_output(super().conf_int(alpha=alpha), how="columns")
-        if method == "profile":
-            names = kwargs.pop("names", None)
-            return self.profile(**kwargs).conf_int(alpha=alpha, names=names)
-        if method == "bootstrap":
-            kind = kwargs.pop("kind", "percentile")
-            return self.bootstrap(**kwargs).conf_int(alpha=alpha, kind=kind)
-        raise ValueError(f"method must be 'wald', 'profile' or 'bootstrap', not {method!r}")
-
-    def profile(self, reml=False):
-        """The profiled ML deviance of every parameter (lme4's ``profile``; REML
-        fits are refitted by ML, as lme4 does): a ``Profile`` whose
-        ``conf_int(alpha)`` gives the intervals and ``zeta(name, value)`` the profile."""
-        from statsmodels_crossed.inference.profile import Profile
-        return Profile(self, reml=reml)
-
-    def bootstrap(self, nrep=1000, seed=None, include_re=True, progress=None, options=None):
-        """Parametric bootstrap (lme4's ``bootMer``): ``BootstrapResults`` with the
-        replicates of every parameter and their intervals; reproducible with ``seed``."""
-        from statsmodels_crossed.inference.bootstrap import parametric_bootstrap
-        return parametric_bootstrap(self, nrep=nrep, seed=seed, include_re=include_re,
-                                    progress=progress, options=options)
-
-    def simulate(self, nsim=1, seed=None, include_re=True):
-        """Responses simulated from the fit (lme4's ``simulate``): new random effects
-        (``include_re=True``) or the BLUPs (False); DataFrame n x nsim."""
-        from statsmodels_crossed.inference.simulate import simulate
-        return simulate(self, nsim=nsim, seed=seed, include_re=include_re)
-
-    def r2_nakagawa(self):
-        """Nakagawa's marginal and conditional R^2 with the ICCs (Series)."""
-        from statsmodels_crossed.inference.r2 import r2_nakagawa
-        return r2_nakagawa(self)
 
 
 def _theta_names(terms):
