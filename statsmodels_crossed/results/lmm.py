@@ -69,8 +69,6 @@ class CrossedLMResults(InformationCriteria, DiagnosticsMethods, InferenceMethods
         self.sigma = float(np.sqrt(self.scale))
         self.re_names = vc.varcorr_names(terms)
         covs = vc.term_covariances(lambdas, self.scale)
-        self.cov_re = {name: pd.DataFrame(c, index=t.columns, columns=t.columns)
-                       for name, t, c in zip(self.re_names, terms, covs)}
         self.variance_components = {name: float(c[0, 0]) for name, t, c
                                     in zip(self.re_names, terms, covs) if t.k == 1}
         self._covs = covs
@@ -89,7 +87,6 @@ class CrossedLMResults(InformationCriteria, DiagnosticsMethods, InferenceMethods
         u = factor.u(beta)
         self.b = [ut @ lam.T for ut, lam in zip(u, lambdas)]
         self._objective, self._lambdas = objective, lambdas
-        self.random_effects = GroupDict(_by_group(terms, self.b))
         self.ngroups = {}
         for t in terms:
             self.ngroups.setdefault(t.group, t.n_levels)
@@ -98,6 +95,19 @@ class CrossedLMResults(InformationCriteria, DiagnosticsMethods, InferenceMethods
         self._zb = sum(_term_contribution(t.X, t.codes, b) for t, b in zip(terms, self.b))
         self.fittedvalues = self._wrap_rows(self._marginal + self._zb)
         self.resid = self._wrap_rows(model._y - self._marginal - self._zb)
+
+    @cached_property
+    def cov_re(self):
+        """Covariance matrix of each term's random effects (DataFrames keyed by the
+        VarCorr names): ``sigma^2 Lambda_t Lambda_t'``."""
+        return {name: pd.DataFrame(c, index=t.columns, columns=t.columns)
+                for name, t, c in zip(self.re_names, self.reterms, self._covs)}
+
+    @cached_property
+    def random_effects(self):
+        """The BLUPs (conditional modes) per grouping factor, one DataFrame each
+        (levels by the term's columns; a factor with several terms joins them)."""
+        return GroupDict(_by_group(self.reterms, self.b))
 
     @cached_property
     def condvar_b(self):
