@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.base.wrapper as wrap
 from scipy import stats
-from statsmodels.base.model import LikelihoodModelResults, LikelihoodResultsWrapper
+from statsmodels.base.model import LikelihoodModelResults
 from statsmodels.tools.sm_exceptions import HessianInversionWarning, PerfectSeparationWarning
 
 from statsmodels_crossed.deviance.glmm import family_name
@@ -14,7 +14,8 @@ from statsmodels_crossed.exceptions import ConvergenceWarning, SingularFitWarnin
 from statsmodels_crossed.formula.frame import offset_for_newdata
 from statsmodels_crossed.results import varcorr as vc
 from statsmodels_crossed.results.criteria import InformationCriteria
-from statsmodels_crossed.results.lmm import CrossedLMResults, _by_group, _theta_names
+from statsmodels_crossed.results.lmm import (CrossedLMResults, CrossedLMResultsWrapper, _by_group,
+                                             _theta_names)
 from statsmodels_crossed.results.summary import build_summary, formula_cell
 
 
@@ -346,16 +347,12 @@ def _model_info(res):
     return info
 
 
-class CrossedGLMResultsWrapper(LikelihoodResultsWrapper):
-    _attrs = {}
-    _wrap_attrs = wrap.union_dicts(LikelihoodResultsWrapper._wrap_attrs, _attrs)
-    _methods = {}
-    _wrap_methods = wrap.union_dicts(LikelihoodResultsWrapper._wrap_methods, _methods)
-    # conf_int labels its own output (profile rows are all parameters)
-    _wrap_methods = {k: v for k, v in _wrap_methods.items() if k != "conf_int"}
+class CrossedGLMResultsWrapper(CrossedLMResultsWrapper):
+    """The LMM results' wrapper (conf_int labels its own output: profile rows are all
+    parameters), with the GLMM's ``conf_int`` documentation."""
 
     def conf_int(self, *args, **kwargs):
-        return object.__getattribute__(self, "_results").conf_int(*args, **kwargs)
+        return CrossedLMResultsWrapper.conf_int(self, *args, **kwargs)
 
     conf_int.__doc__ = CrossedGLMResults.conf_int.__doc__
 
