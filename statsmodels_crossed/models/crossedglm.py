@@ -6,8 +6,6 @@ adaptive-quadrature deviance (:mod:`statsmodels_crossed.deviance.laplace`), and 
 optimization stages: theta with beta from PIRLS (nAGQ = 0), then theta and beta
 together from there.
 """
-import re
-
 import numpy as np
 import pandas as pd
 
@@ -103,7 +101,7 @@ class CrossedGLM(CrossedLM):
             data = data.loc[subset]
         parsed = parse_formula(formula)
         offset_arg = kwargs.pop("offset", None)
-        mf = build_model_frame(parsed, _categorical_strings(data, parsed),
+        mf = build_model_frame(parsed, data,
                                weights=kwargs.pop("weights", None),
                                missing=kwargs.pop("missing", "drop"), eval_env=eval_env,
                                glm=True, offset=offset_arg)
@@ -230,34 +228,6 @@ class CrossedGLM(CrossedLM):
         from statsmodels_crossed.results.glmm import CrossedGLMResults, CrossedGLMResultsWrapper
 
         return CrossedGLMResultsWrapper(CrossedGLMResults(self, fit))
-
-
-def _categorical_strings(data, parsed):
-    """``data`` with the fixed part's all-string columns as sorted pandas Categoricals.
-
-    patsy gives both the same levels (sorted) and columns, but sniffs a column of
-    strings value by value in Python (a third of a VerbAgg-sized fit) and reads a
-    Categorical's codes at once.  Grouping factors, columns with missing values or
-    non-string values, and other inputs are left as they are.
-    """
-    if not isinstance(data, pd.DataFrame) or not data.columns.is_unique:
-        return data
-    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", parsed.fixed.split("~", 1)[-1]))
-    grouping = {f for term in parsed.random for f in term.factors}
-    cols = [c for c in data.columns if c in names and c not in grouping
-            and _all_strings(data[c])]
-    if not cols:
-        return data
-    out = data.copy(deep=False)
-    for c in cols:
-        out[c] = pd.Categorical(data[c])
-    return out
-
-
-def _all_strings(col):
-    if not (col.dtype == object or isinstance(col.dtype, pd.StringDtype)):
-        return False
-    return pd.api.types.infer_dtype(col, skipna=False) == "string" and not col.isna().any()
 
 
 def _drop_missing_offset(endog, exog, groups, exog_re, weights, offset, missing, kwargs):
