@@ -107,9 +107,7 @@ def check_terms(terms, n, residual_scale=True):
         if t.n_levels < 2:
             raise DataError(f"grouping factor {t.group!r} has {t.n_levels} level; a random "
                             "effect needs at least 2 levels (use a fixed effect instead)")
-        if not residual_scale:
-            pass
-        elif t.n_levels >= n:
+        if residual_scale and t.n_levels >= n:
             raise DataError(f"grouping factor {t.group!r} has {t.n_levels} levels for {n} "
                             "observations: each observation is its own group, so the random "
                             "effect cannot be told apart from the residual. Is "

@@ -65,13 +65,14 @@ def _nlopt_minimize(f, x0, lower, opts, ftol_rel=None, step=None):
 
 
 def _minimize_polished(f, x0, lower, opts):
-    """BOBYQA to ``opts.polish_ftol_rel``, then :func:`polish.polish` to the full
+    """BOBYQA to ``opts.polish_ftol_rel`` (or ``ftol_rel`` if looser), then
+    :func:`polish.polish` to the full
     tolerances; BOBYQA again from the best point if the quadratic model fails."""
     ok, message = _nlopt_minimize(f, x0, lower, opts,
                                   ftol_rel=max(opts.polish_ftol_rel, opts.ftol_rel))
     if not ok:
         return ok, message
-    x, fx = f.best()
+    _, fx = f.best()
     tol = max(opts.ftol_abs, opts.ftol_rel * abs(fx))
     points = [e[0] for e in f.summary.log if np.isfinite(e[1])]
     values = [e[1] for e in f.summary.log if np.isfinite(e[1])]

@@ -5,16 +5,16 @@ term t, with OLS residuals r and per-level sums ``s_l = sum w x_c r`` and
 ``d_l = sum w x_c^2``, the between-level sum of squares ``BSS = sum s_l^2 / d_l``
 has expectation about ``l sigma^2 + tau^2 sum d_l`` when column c carries a
 random effect of variance tau^2.  So ``tau^2 = (BSS - l sigma^2) / sum d_l``.
-sigma^2 is the residual variance of the regression on X and every term's
-columns together (the criterion's penalized residual sum of squares at a
-large theta, where the penalty vanishes, over n - p - q degrees of freedom):
-with crossed factors each term's within-level variance still contains the
-other terms' variance and put the start at half the optimum on Penicillin.
-Without that evaluation (or when it fails, or q is close to n) sigma^2 is the
-smallest within-level residual variance over the terms (each an upper bound).
-The relative factor starts at ``sqrt(tau^2 / sigma^2)`` on the diagonal (clipped
-to [0.01, 10]) and 0 elsewhere.  The optimizer starts from this or from lme4's
-identity start, whichever has the lower criterion.
+Two estimates of sigma^2 give two starts: the residual variance of the
+regression on X and every term's columns together (the criterion's penalized
+residual sum of squares at a large theta, where the penalty vanishes, over
+n - rank degrees of freedom; with crossed factors each term's within-level
+variance still contains the other terms' variance and put the start at half
+the optimum on Penicillin), and the smallest within-level residual variance
+over the terms (each an upper bound).  The relative factor starts at
+``sqrt(tau^2 / sigma^2)`` on the diagonal (clipped to [0.01, 10]) and 0
+elsewhere.  :func:`best_start` keeps the start with the lower criterion; lme4's
+identity start is only the fallback.
 """
 import numpy as np
 
