@@ -22,11 +22,13 @@ class FitOptions:
         starting value (off-diagonal entries: of the largest diagonal one),
         clipped to [0.01, 0.25].
     polish : bool
-        With at most two theta parameters: BOBYQA only to ``polish_ftol_rel``,
-        then Newton steps on a quadratic fitted to its best evaluations (one
-        evaluation each) until the decrease is below ``ftol_abs`` /
-        ``ftol_rel``; BOBYQA resumes if the quadratic model is unusable.  Reaches
-        the same optimum with about a third fewer evaluations.
+        With at most three theta parameters (:data:`optim.polish.MAX_PARAMS`):
+        BOBYQA only to ``polish_ftol_rel``, then Newton steps on a quadratic
+        fitted to its evaluations nearest the best one (one evaluation each)
+        until the decrease is below ``ftol_abs`` / ``ftol_rel`` (or the
+        criterion's rounding noise); BOBYQA resumes if the quadratic model is
+        unusable.  Reaches the same optimum with a third fewer evaluations with
+        one or two parameters, a quarter to a half fewer with three.
     polish_ftol_rel : float
         Relative tolerance of the BOBYQA phase before polishing.
     restart_edge : bool
