@@ -13,7 +13,9 @@ constant).  lme4 reports the same number for nAGQ = 1; for nAGQ > 1 it drops C
 Two functions of the parameters, as lme4's two stages:
 
 * :class:`GLMMObjective`: f(theta, beta [, phi]), u by PIRLS with beta fixed
-  (lme4's stage-2 ``devfun``; ``model.objective()``);
+  (lme4's stage-2 ``devfun``; ``model.objective()``); its :meth:`~GLMMObjective.centred`
+  view takes the coefficients ``beta_c`` of the centred columns ``X T``
+  (:mod:`statsmodels_crossed.design.centering`) instead, which the optimizer uses;
 * :class:`ProfiledGLMMObjective`: f(theta [, phi]), u and beta by joint PIRLS
   (lme4's nAGQ = 0 stage 1; ``model.objective(nagq=0)``).
 
@@ -83,10 +85,10 @@ class _PirlsObjective:
         self.n_evals = 0
         self.n_failures = 0
 
-    def _evaluate(self, theta, beta, phi, start=None):
+    def _evaluate(self, theta, beta, phi, start=None, centred=False):
         """PIRLS from ``start`` (flat ``[u, beta]``, as :meth:`ModePredictor.predict`
         gives), else from the last converged modes, else cold (u = 0): each start
-        PIRLS fails from falls back to the next."""
+        PIRLS fails from falls back to the next.  ``centred``: beta is beta_c (u-only)."""
         self.n_evals += 1
         lambdas = self.theta_map.lambdas(theta)
         last = self.state if self.state is not None and self.state.converged else None
@@ -96,7 +98,7 @@ class _PirlsObjective:
         starts.append((None, None))
         for u0, beta0 in starts:
             b = beta0 if self.joint and u0 is not None else beta
-            state = self.pirls.run(lambdas, b, phi, u0)
+            state = self.pirls.run(lambdas, b, phi, u0, centred)
             if state.converged:
                 break
         self.state = state
@@ -151,6 +153,46 @@ class GLMMObjective(_PirlsObjective):
 
     def __call__(self, theta, beta, phi=1.0, start=None):
         comp = self.components(theta, beta, phi, start)
+        return np.inf if comp is None else comp.objective
+
+    @property
+    def centering(self):
+        """The map ``X -> X T`` of :meth:`centred` (``beta = T beta_c``)."""
+        return self.pirls.centering
+
+    def centred(self):
+        """This objective with beta given as ``beta_c = T^{-1} beta``: a
+        :class:`CentredGLMMObjective`."""
+        return CentredGLMMObjective(self)
+
+
+class CentredGLMMObjective:
+    """A :class:`GLMMObjective` as a function of (theta, beta_c [, phi]).
+
+    ``beta_c`` are the coefficients of the centred columns ``X_c = X T``
+    (``objective.centering``; ``beta = T beta_c``).  The same function of the
+    parameters, evaluated without cancellation: with a covariate far from zero
+    (``x + 1e8``) the intercept is ~ -1e8 times the slope, and ``X beta`` (and
+    beta itself) carries a rounding ~eps |intercept| per row, noise that a
+    finite-difference Hessian in beta divides by its step squared; ``X_c beta_c``
+    adds numbers of the size of eta.  Evaluations share the objective's state
+    (``state.beta`` is then beta_c).
+    """
+
+    def __init__(self, objective):
+        self.objective = objective
+
+    @property
+    def state(self):
+        return self.objective.state
+
+    def components(self, theta, beta_c, phi=1.0, start=None):
+        """:class:`GLMMDevComp` at (theta, ``T beta_c``, phi); None where PIRLS fails."""
+        return self.objective._evaluate(theta, np.asarray(beta_c, dtype=float), phi, start,
+                                        centred=True)
+
+    def __call__(self, theta, beta_c, phi=1.0, start=None):
+        comp = self.components(theta, beta_c, phi, start)
         return np.inf if comp is None else comp.objective
 
 

@@ -13,7 +13,10 @@ the cross-product blocks with the working weights W and working response z
 
 for the full step, halving it while pdev does not decrease.  The joint variant
 (u and beta: lme4's nAGQ = 0 stage) keeps X in the blocks; the u-only variant
-(lme4's second stage) has p = 0 and ``X beta`` joins the offset.  Iterations
+(lme4's second stage) has p = 0 and ``X beta`` joins the offset; given the
+coefficients ``beta_c`` of the centred columns ``X_c = X T`` (``centred=True``,
+:mod:`statsmodels_crossed.design.centering`) it is ``X_c beta_c``, free of the
+cancellation of ``X beta`` when a covariate is far from zero.  Iterations
 stop when no u moves by more than ``tol`` (beta: relative), which leaves the
 conditional modes exact to rounding: the Laplace deviance is then a smooth
 function of (theta, beta), unlike lme4's, which stops on the relative change
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from statsmodels_crossed.design.centering import Centering
 from statsmodels_crossed.design.crossprod import CrossProducts
 from statsmodels_crossed.linalg.factorization import make_factorization
 
@@ -64,6 +68,12 @@ class PIRLS:
     tol : float
         Convergence: max |u_new - u| (and max |beta_new - beta| / (1 + |beta|)).
     maxit : int
+
+    Attributes
+    ----------
+    centering : Centering
+        ``X -> X_c = X T`` (``Centering.of(X)``, the map the joint variant's
+        blocks use): the u-only variant's ``run(..., centred=True)`` takes beta_c.
     """
 
     #: step halvings before PIRLS gives up
@@ -76,11 +86,13 @@ class PIRLS:
         self.joint = bool(joint)
         self._Xcp = self.X if self.joint else np.zeros((n, 0))
         self.cp = CrossProducts(terms, self._Xcp, np.zeros(n), np.ones(n))
+        self.centering = Centering.of(self.X)
+        self._Xc = None
         self.terms = self.cp.terms
         self.factor = make_factorization(self.cp, factorization)
         self.offsets = self.cp.offsets()
         self.tol, self.maxit = float(tol), int(maxit)
-        self._fixed_beta = self._fixed = self._xbeta = None
+        self._fixed = self._xbeta = None
         self.newton_constant = NewtonConstant()
         # per term: level codes and the model-matrix column of a scalar term (None
         # for an intercept, whose column is all ones)
@@ -89,6 +101,18 @@ class PIRLS:
                        for t in self.terms]
 
     # -- the linear predictor --------------------------------------------------------
+    @property
+    def Xc(self):
+        """The centred columns ``X_c = X T`` (built on first use: only the u-only
+        variant's ``centred`` runs and the results need them)."""
+        if self._Xc is None:
+            self._Xc = self.centering.center(self.X) if self.centering.active else self.X
+        return self._Xc
+
+    def fixed_part(self, beta, centred=False):
+        """``X beta``, or ``X_c beta_c`` when ``centred`` (beta is then beta_c)."""
+        return (self.Xc if centred else self.X) @ beta
+
     def split(self, u):
         """The flat u as one (l_t, k_t) array per term."""
         return [u[self.offsets[i]:self.offsets[i + 1]].reshape(t.n_levels, t.k)
@@ -119,27 +143,31 @@ class PIRLS:
         return np.zeros(self.resp.n) if out is None else out
 
     def _point(self, u, beta, lambdas, phi):
-        fixed = (self._fixed if not self.joint and beta is self._fixed_beta
-                 else self.resp.offset + self.X @ beta)
+        # u-only: the run's offset + X beta (or X_c beta_c), whatever beta's coordinates
+        fixed = self._fixed if not self.joint else self.resp.offset + self.X @ beta
         eta = self.zb(u, lambdas)
         eta += fixed
         mu = self.resp.mu(eta)
         return eta, mu, self.resp.deviance(mu) / phi + float(u @ u)
 
     # -- the iteration -----------------------------------------------------------------
-    def run(self, lambdas, beta, phi=1.0, u0=None):
+    def run(self, lambdas, beta, phi=1.0, u0=None, centred=False):
         """Conditional modes at ``lambdas`` (and ``beta``: fixed, or the start of the
         joint update).
 
         ``u0`` is the starting u (warm start); None starts from u = 0 (and, in
-        the joint variant, beta of the GLM without random effects).  Returns a
+        the joint variant, beta of the GLM without random effects).  ``centred``
+        (u-only variant): beta is beta_c, the coefficients of ``X_c`` (the
+        state's ``beta`` too).  Returns a
         :class:`PirlsState`; the factorization then holds the factor at the
         (Fisher) working weights of the modes.  Stopping: the step, or the
         error it implies (:func:`iterate_error`), below ``tol``.
         """
         beta = np.asarray(beta, dtype=float).copy()
+        if centred and self.joint:
+            raise ValueError("centred beta is for the u-only PIRLS (joint=False)")
         if not self.joint:                   # offset + X beta, fixed during the run
-            self._fixed_beta, self._xbeta = beta, self.X @ beta
+            self._xbeta = self.fixed_part(beta, centred)
             self._fixed = self.resp.offset + self._xbeta
         if u0 is None:
             u = np.zeros(self.cp.q)
@@ -150,7 +178,7 @@ class PIRLS:
         eta, mu, pdev = self._point(u, beta, lambdas, phi)
         if not np.isfinite(pdev):
             if u0 is not None:
-                return self.run(lambdas, beta, phi, None)
+                return self.run(lambdas, beta, phi, None, centred)
             return PirlsState(u, beta, eta, mu, pdev, 0, False, _invalid_start(self.resp,
                                                                                self.joint))
         last_delta = np.inf

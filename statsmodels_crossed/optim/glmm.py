@@ -4,7 +4,13 @@
   joint PIRLS (:class:`ProfiledGLMMObjective`).
 * Stage 2: (theta, beta [, log phi]) by BOBYQA from stage 1's optimum, with beta
   in the whitened coordinates ``delta = R_X (beta - beta_1)`` of stage 1's PIRLS
-  system and theta divided by ``s_i = (f''_ii / 2)^{-1/2}`` (the deviance's
+  system, evaluated as ``delta = R_c (beta_c - beta_c1)``: beta_c the coefficients
+  of the centred columns ``X_c = X T`` (:mod:`statsmodels_crossed.design.centering`,
+  ``beta = T beta_c``, ``R_c = R_X T``), so that the deviance sees ``X_c beta_c``,
+  not ``X beta`` (with ``x + 1e8`` the intercept is ~ -1e8 times the slope and
+  ``X beta`` carries a rounding ~1e-8 per row: noise a finite-difference
+  Hessian divides by its step squared, which left the slope's standard error
+  79% off), and theta divided by ``s_i = (f''_ii / 2)^{-1/2}`` (the deviance's
   curvature in theta_i at the start, by finite differences, s_i <= 1), so the
   optimizer sees about unit curvature in every direction (BOBYQA's trust region
   is a ball: the VerbAgg-sized fit needs 2.4x fewer evaluations than with raw
@@ -13,7 +19,8 @@
   (theta entries on their bound held fixed): one Newton step ``-H^{-1} g``
   (stopped at theta's bounds) polishes the optimum (kept only when it lowers
   the deviance), and
-  ``2 H^{-1}`` restricted to beta is lme4's default covariance of beta
+  ``2 H^{-1}`` restricted to delta, mapped to beta (``T W (.) W' T'``, W the
+  whitening ``R_c^{-1}``), is lme4's default covariance of beta
   (``vcov(use.hessian=TRUE)``).
 
 Stage 1 only seeds stage 2, so it stops at ``ftol_rel = 1e-8`` unless it is the
@@ -53,9 +60,11 @@ class GLMMFit:
     not positive definite or not computed).
 
     Stage 2's ``summary.log`` is in the optimizer's coordinates (theta / s, delta
-    [, log phi]) with ``beta = beta_1 + whitening @ delta`` and s the theta
+    [, log phi]) with ``beta_c = beta_c1 + whitening @ delta`` and s the theta
     scales (module docstring); ``summary.theta`` and ``summary.beta`` are the
-    estimates.
+    estimates.  ``beta_c`` (``beta = T beta_c``, ``objective.centering``) is the
+    point the deviance, the modes and the Hessian were evaluated at; None after
+    stage 1 alone.
     """
 
     objective: object
@@ -68,6 +77,7 @@ class GLMMFit:
     cov_hessian: np.ndarray = None
     hessian: np.ndarray = None
     whitening: np.ndarray = None
+    beta_c: np.ndarray = None
 
 
 def two_stage_fit(stage1, stage2, opts, start=None, names=None):
@@ -104,16 +114,19 @@ def two_stage_fit(stage1, stage2, opts, start=None, names=None):
     else:
         s1, theta1, beta1, phi1 = None, start[:nth], start[nth:], np.exp(log_phi0)
         comp = stage1.components(theta1, phi1)
-        RX = stage1.pirls.factor.RX() if comp is not None else np.eye(p)
-    Tinv = np.linalg.inv(RX) if p else np.zeros((0, 0))
+        RX = stage1.pirls.factor.RX() if comp is not None else None
+    centring = stage2.centering
+    f2 = stage2.centred()
+    beta1_c = centring.to_centred(beta1)
+    W = centred_whitening(centring, RX, p)
     # stage 1's modes at (theta_1, beta_1) are stage 2's there: start from them
-    start2 = (np.concatenate([stage1.state.u, beta1])
+    start2 = (np.concatenate([stage1.state.u, beta1_c])
               if stage1.state is not None and stage1.state.converged else None)
     evaluated = []
-    scale = theta_scales(stage2, theta1, beta1, phi1, lower, start2, evaluated)
+    scale = theta_scales(f2, theta1, beta1_c, phi1, lower, start2, evaluated)
 
     def unpack(x):
-        return (x[:nth] * scale, beta1 + Tinv @ x[nth:nth + p],
+        return (x[:nth] * scale, beta1_c + W @ x[nth:nth + p],
                 (np.exp(x[-1]) if disp else 1.0))
 
     x0 = np.concatenate([theta1 / scale, np.zeros(p)] + ([[np.log(phi1)]] if disp else []))
@@ -125,12 +138,40 @@ def two_stage_fit(stage1, stage2, opts, start=None, names=None):
         opts, ftol_rel=max(opts.ftol_rel, STAGE2_FTOL_REL),
         initial_step=(np.full(len(x0), STAGE2_STEP) if opts.initial_step is None
                       else opts.initial_step))
-    s2 = minimize_theta(predicted(stage2, unpack, len(x0), predictor), x0, lo, o2)
-    theta, beta, phi = unpack(s2.theta)
-    comp = _checked(stage2, stage2.components(theta, beta, phi), "stage 2", names)
+    s2 = minimize_theta(predicted(f2, unpack, len(x0), predictor), x0, lo, o2)
+    theta, beta_c, phi = unpack(s2.theta)
+    comp = _checked(stage2, f2.components(theta, beta_c, phi), "stage 2", names)
+    beta = centring.to_original(beta_c)
     s2.theta, s2.beta = theta, beta
-    fit = GLMMFit(stage2, theta, beta, phi, comp, s1, s2, whitening=Tinv)
+    fit = GLMMFit(stage2, theta, beta, phi, comp, s1, s2, whitening=W, beta_c=beta_c)
     return hessian_and_polish(fit, polish=True)
+
+
+def centred_whitening(centering, RX, p):
+    """``W = R_c^{-1}``, ``R_c = R_X T``: stage 2's and the Hessian's
+    ``beta_c = beta_c0 + W delta``.
+
+    ``R_c (beta_c - beta_c0) = R_X (beta - beta_0)``: the coordinates of
+    whitening beta by R_X, so the optimizer's path is the same (about unit
+    curvature in delta).  ``R_X T`` cancels in the columns after the intercept
+    (relative ~eps c / SD(x) for a covariate x + c), which only makes W whiten
+    a little less exactly: beta_c, the Hessian's covariance ``W (2 H^{-1}) W'``
+    and its map to beta are exact for any invertible W.  The identity where
+    there is no R_X (``RX`` None: PIRLS failed at the start).
+    """
+    if not p:
+        return np.zeros((0, 0))
+    if RX is None:
+        return np.eye(p)
+    return np.linalg.inv(centering.center(RX))
+
+
+def covariance_to_original(centering, cov_c):
+    """``T cov_c T'``: the covariance of ``beta = T beta_c`` from that of beta_c."""
+    if not centering.active:
+        return cov_c
+    T = np.column_stack([centering.to_original(e) for e in np.eye(len(cov_c))])
+    return T @ cov_c @ T.T
 
 
 def theta_scales(obj, theta, beta, phi, lower, start=None, evaluated=None,
@@ -170,58 +211,67 @@ def theta_scales(obj, theta, beta, phi, lower, start=None, evaluated=None,
 
 
 def fit_at(objective, theta, beta, phi, summary, factorization="auto"):
-    """A :class:`GLMMFit` at given parameters (no optimization), with its Hessian."""
-    comp = _checked(objective, objective.components(theta, beta, phi), "evaluation")
-    fit = GLMMFit(objective, theta, beta, phi, comp, None, summary)
+    """A :class:`GLMMFit` at given parameters (no optimization), with its Hessian
+    (at ``beta_c = T^{-1} beta``, as the fit's)."""
+    beta_c = objective.centering.to_centred(beta)
+    comp = _checked(objective, objective.centred().components(theta, beta_c, phi),
+                    "evaluation")
+    fit = GLMMFit(objective, theta, beta, phi, comp, None, summary, beta_c=beta_c)
     if len(beta):
         jf = joint_factor(objective.resp, objective.terms, objective.pirls.X,
                           objective.lambdas, objective.state, phi, factorization)
-        fit.whitening = np.linalg.inv(jf.RX())
+        fit.whitening = centred_whitening(objective.centering, jf.RX(), len(beta))
     return hessian_and_polish(fit, polish=False)
 
 
 def hessian_and_polish(fit, polish=True, step=HESSIAN_STEP):
     """Hessian of the deviance at ``fit`` (module docstring); optionally one Newton step.
 
-    Coordinates: free theta entries, whitened beta (``beta + T delta``), log phi.
-    Sets ``fit.hessian`` (in those coordinates) and ``fit.cov_hessian``; leaves the
-    objective's state at the (possibly polished) optimum.
+    Coordinates: free theta entries, whitened centred beta (``beta_c + W delta``,
+    W = ``fit.whitening``), log phi.  Sets ``fit.hessian`` (in those coordinates)
+    and ``fit.cov_hessian`` (of beta); leaves the objective's state at the
+    (possibly polished) optimum.
     """
-    obj, theta, beta, phi = fit.objective, fit.theta, fit.beta, fit.phi
+    obj, theta, phi = fit.objective, fit.theta, fit.phi
+    centring, f = obj.centering, obj.centred()
+    if fit.beta_c is None:
+        fit.beta_c = centring.to_centred(fit.beta)
+    beta_c = fit.beta_c
     disp = obj.resp.has_dispersion
-    p = len(beta)
+    p = len(beta_c)
     lower = obj.theta_map.lower_bounds()
     free = ~(np.isfinite(lower) & (theta <= lower + 1e-6))
     k = int(free.sum())
-    T = fit.whitening if fit.whitening is not None else np.eye(p)
+    W = fit.whitening if fit.whitening is not None else np.eye(p)
 
     def unpack(x):
         th = theta.copy()
         th[free] = x[:k]
-        return th, beta + T @ x[k:k + p], (np.exp(x[-1]) if disp else phi)
+        return th, beta_c + W @ x[k:k + p], (np.exp(x[-1]) if disp else phi)
 
     x0 = np.concatenate([theta[free], np.zeros(p)] + ([[np.log(phi)]] if disp else []))
-    f0, g, H = deviance_hessian(predicted(obj, unpack, len(x0)), x0, step)
+    f0, g, H = deviance_hessian(predicted(f, unpack, len(x0)), x0, step)
     fit.hessian = H
     try:
         np.linalg.cholesky(H)
     except np.linalg.LinAlgError:
-        obj.components(theta, beta, phi)             # state back at the optimum
+        f.components(theta, beta_c, phi)             # state back at the optimum
         return fit
     Hinv = np.linalg.inv(H)
-    fit.cov_hessian = T @ (2 * Hinv[k:k + p, k:k + p]) @ T.T
+    fit.cov_hessian = covariance_to_original(centring, W @ (2 * Hinv[k:k + p, k:k + p]) @ W.T)
     if polish and np.isfinite(g).all():
         x1 = x0 - Hinv @ g
-        th1, b1, phi1 = unpack(x1)
+        th1, b1_c, phi1 = unpack(x1)
         th1 = np.maximum(th1, lower)                 # a step past a bound stops on it
-        comp = obj.components(th1, b1, phi1)
+        comp = f.components(th1, b1_c, phi1)
         if comp is not None and comp.objective < f0:
-            fit.theta, fit.beta, fit.phi, fit.devcomp = th1, b1, phi1, comp
-            fit.summary.theta, fit.summary.beta = th1, b1
+            fit.theta, fit.beta_c, fit.phi, fit.devcomp = th1, b1_c, phi1, comp
+            fit.beta = centring.to_original(b1_c)
+            fit.summary.theta, fit.summary.beta = th1, fit.beta
             fit.summary.fmin = comp.objective
             fit.summary.message += "; polished by a Newton step"
             return fit
-    fit.devcomp = obj.components(theta, beta, phi)    # state back at the optimum
+    fit.devcomp = f.components(theta, beta_c, phi)    # state back at the optimum
     return fit
 
 

@@ -112,7 +112,10 @@ class CrossedGLMResults(InformationCriteria, LikelihoodModelResults):
         for t in terms:
             self.ngroups.setdefault(t.group, t.n_levels)
         self._eta, self._mu = state.eta, state.mu
-        self._marginal_eta = resp.offset + obj.pirls.X @ beta
+        # X_c beta_c where the fit has it: X beta cancels for a covariate far from zero
+        self._marginal_eta = resp.offset + (
+            obj.pirls.fixed_part(fit.beta_c, centred=True) if fit.beta_c is not None
+            else obj.pirls.fixed_part(beta))
         self.fittedvalues = self._wrap_rows(self._mu)
         self.linear_predictor = self._wrap_rows(self._eta)
         diag = obj.theta_map.is_diagonal()
