@@ -26,6 +26,7 @@ in the group are errors.
 """
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ import patsy
 from statsmodels_crossed.exceptions import FormulaError
 
 _OPEN, _CLOSE = "([{", ")]}"
+#: Characters that open or close a bracket or a string literal.
+_NESTING = re.compile(r"[()\[\]{}'\"]")
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,17 @@ def parse_formula(formula: str) -> ParsedFormula:
     """
     if not isinstance(formula, str):
         raise FormulaError(f"formula must be a string, got {type(formula).__name__}")
+    return _parse(formula) if type(formula) is str else _parse.__wrapped__(formula)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(formula):
+    """:func:`parse_formula` of a string, kept for the formula's next model.
+
+    A pure function of the text whose result is immutable (frozen dataclasses
+    and tuples): models fitted in a loop (:func:`~statsmodels_crossed.batch.fit_many`,
+    simulations) parse their formula once.  Errors are raised each time.
+    """
     depth = _depths(formula, check=True)
     tildes = [i for i, ch in enumerate(formula) if ch == "~" and depth[i] == 0]
     usage = "write it as response ~ terms, e.g. 'y ~ x + (1 | g)'"
@@ -169,7 +183,8 @@ def _random_terms(summand):
         if bad:
             raise FormulaError(f"random-effects term '{summand}' {problem}")
     try:
-        terms = patsy.ModelDesc.from_formula("~ " + expr).rhs_termlist
+        terms = ([patsy.INTERCEPT] if expr == "1"     # (1 | g), without patsy's parser
+                 else patsy.ModelDesc.from_formula("~ " + expr).rhs_termlist)
     except patsy.PatsyError as exc:
         raise FormulaError(f"cannot parse '{expr}' in random-effects term '{summand}': "
                            f"{getattr(exc, 'message', exc)}") from None
@@ -217,6 +232,8 @@ def _depths(text, check=False):
 
     With ``check=True``, raise FormulaError on unbalanced brackets or quotes.
     """
+    if not _NESTING.search(text):             # most pieces of a formula: nothing nests
+        return [0] * len(text)
     depth, stack, quote, escaped = [], [], None, False
     for i, ch in enumerate(text):
         if quote is not None:

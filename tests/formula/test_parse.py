@@ -2,7 +2,7 @@
 import pytest
 
 from statsmodels_crossed.exceptions import FormulaError
-from statsmodels_crossed.formula import ParsedFormula, RandomTerm, parse_formula
+from statsmodels_crossed.formula import ParsedFormula, RandomTerm, parse, parse_formula
 
 
 def T(expr, *factors):
@@ -235,3 +235,48 @@ def test_formula_error_is_value_error():
 def test_non_string_formula():
     with pytest.raises(FormulaError, match="formula must be a string, got int"):
         parse_formula(3)
+
+
+# -- the memo of parsed formulas, the bracket-depth shortcut ---------------------------
+def test_parser_memo_returns_equal_results_and_raises_each_time():
+    parse._parse.cache_clear()
+    first = parse_formula("y ~ x + (x || g) + (1 | a/b)")
+    assert parse_formula("y ~ x + (x || g) + (1 | a/b)") is first
+    assert parse._parse.__wrapped__("y ~ x + (x || g) + (1 | a/b)") == first
+    for _ in range(2):
+        with pytest.raises(FormulaError, match="no random-effects term"):
+            parse_formula("y ~ x")
+    with pytest.raises(FormulaError, match="must be a string"):
+        parse_formula(["y ~ x + (1 | g)"])
+
+    class Text(str):
+        pass
+
+    text = Text("y ~ x + (1 | g)")
+    assert parse_formula(text).formula is text            # subclasses: not memoized
+
+
+def _depths_reference(text):
+    """The bracket-depth scan without its shortcut (the loop of parse._depths)."""
+    depth, stack, quote, escaped = [], [], None, False
+    for i, ch in enumerate(text):
+        if quote is not None:
+            depth.append(-1)
+            quote = None if ch == text[quote] and not escaped else quote
+            escaped = ch == "\\" and not escaped
+            continue
+        if ch in "'\"":
+            quote = i
+        elif ch in ")]}" and stack and text[stack[-1]] == "([{"[")]}".index(ch)]:
+            stack.pop()
+        depth.append(-1 if quote is not None else len(stack))
+        if ch in "([{":
+            stack.append(i)
+    return depth
+
+
+@pytest.mark.parametrize("text", ["y ~ x + z", "1", "a:b / c", "x \\ y", "", "  ",
+                                  "(1 | g)", "y ~ I(x ** 2) + ('a|b' | g)", "[x]", "{",
+                                  "x]"])
+def test_depth_shortcut_as_the_scan(text):
+    assert parse._depths(text) == _depths_reference(text)
