@@ -66,15 +66,11 @@ def factorize_groups(values, name):
     columns use sorted unique labels when they sort, order of appearance
     otherwise.  Missing labels must have been removed before.
     """
+    if isinstance(values, pd.Categorical):
+        return _categorical_codes(values, name)
     series = pd.Series(values) if not isinstance(values, pd.Series) else values
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy(np.int32)
-        if (codes < 0).any():
-            raise DataError(f"grouping factor {name!r} has missing values")
-        used = np.bincount(codes, minlength=len(series.cat.categories)) > 0
-        if not used.all():                      # drop unused categories, keep their order
-            codes = (np.cumsum(used) - 1).astype(np.int32)[codes]
-        return codes, pd.Index(series.cat.categories[used])
+        return _categorical_codes(series.array, name)
     try:
         codes, uniques = pd.factorize(series, sort=True)
     except TypeError:
@@ -82,6 +78,23 @@ def factorize_groups(values, name):
     if (codes < 0).any():
         raise DataError(f"grouping factor {name!r} has missing values")
     return codes.astype(np.int32), pd.Index(uniques)
+
+
+def _categorical_codes(cat, name):
+    """Codes and labels of a pandas Categorical, its unused categories dropped.
+
+    Read from the Categorical itself: through a Series' ``.cat`` accessor each
+    read builds a Series, a tenth of a small model's set-up.
+    """
+    codes = cat.codes.astype(np.int32)
+    if (codes < 0).any():
+        raise DataError(f"grouping factor {name!r} has missing values")
+    categories = cat.categories
+    used = np.bincount(codes, minlength=len(categories)) > 0
+    if used.all():
+        return codes, pd.Index(categories)
+    codes = (np.cumsum(used) - 1).astype(np.int32)[codes]   # drop unused, keep order
+    return codes, pd.Index(categories[used])
 
 
 def interaction_groups(columns, name):
@@ -102,6 +115,21 @@ def interaction_groups(columns, name):
         rest = rest // len(lab)
     names = [":".join(p) for p in zip(*reversed(parts))]
     return combo.astype(np.int32), pd.Index(names)
+
+
+def float_columns(frame, names):
+    """The columns ``names`` of a DataFrame, as floats, side by side (n, k).
+
+    A frame whose values are all floats (the model frame's random-effects
+    columns) is converted once: column by column, each pandas column costs
+    more than the conversion.
+    """
+    labels = list(frame.columns)        # a new Index's first lookup costs ~0.1 ms
+    if len(set(labels)) == len(labels) and all(c in labels for c in names):
+        values = frame.to_numpy()
+        if values.dtype == np.float64:
+            return values[:, [labels.index(c) for c in names]]
+    return np.column_stack([frame[c].to_numpy(dtype=float) for c in names])
 
 
 def make_term(group, group_values, X, columns):
