@@ -12,9 +12,13 @@ import numpy as np
 from statsmodels.tools.sm_exceptions import SpecificationWarning
 
 
-def check_grouping_factors(parsed, sub, fe_names, re_terms):
+def check_grouping_factors(parsed, columns, n_rows, fe_names, re_terms):
     """Warn about likely mistakes with the grouping factors:
-    a float column as a grouping factor, a grouping factor also in the fixed part."""
+    a float column as a grouping factor, a grouping factor also in the fixed part.
+
+    ``columns`` maps each grouping column's name to its values (a Series) on the
+    ``n_rows`` rows the model uses.
+    """
     terms = [(f"({t.expr} | {t.group_name})", tuple(t.factors), cols)
              for t, (_, cols) in zip(parsed.random, re_terms)]
     seen = set()
@@ -22,7 +26,7 @@ def check_grouping_factors(parsed, sub, fe_names, re_terms):
         for col in factors:
             if col not in seen:
                 seen.add(col)
-                warn_float_grouping(sub[col], col, term, len(sub))
+                warn_float_grouping(columns[col], col, term, n_rows)
     warn_grouping_in_fixed(terms, fe_names)
 
 

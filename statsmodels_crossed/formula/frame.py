@@ -15,9 +15,12 @@ import pandas as pd
 import patsy
 from statsmodels.formula.formulatools import handle_formula_data
 
-from statsmodels_crossed.design.reterms import interaction_groups
 from statsmodels_crossed.exceptions import DataError, FormulaError, MissingDataError
 from statsmodels_crossed.formula.first_use import check_grouping_factors
+from statsmodels_crossed.formula.numeric_fixed import numeric_fixed_part
+from statsmodels_crossed.formula.rows import (RandomPart, any_nan, fixed_rows, float_frame,
+                                              numeric_rows, random_part, random_rows,
+                                              random_terms, shared_labels)
 
 
 @dataclass
@@ -37,6 +40,12 @@ class ModelFrame:
     # -- GLMM frames only (build_model_frame(..., glm=True)) --
     offset: np.ndarray = None     # formula offset(...) terms plus the offset argument
     offset_design_infos: list = None   # patsy DesignInfo per offset(...) term, for prediction
+    #: no NaN/None left in endog, exog, groups, exog_re or weights (verified here, so
+    #: the model constructor need not scan them again); False when not known
+    nan_free: bool = False
+    #: the model's RandomEffectTerm objects, built from the arrays here (None: the
+    #: model builds them from groups and exog_re)
+    reterms: list = None
 
 
 def _explain(exc, frame):
@@ -73,14 +82,15 @@ _INTERCEPT_INFO = patsy.dmatrix("1", pd.DataFrame({"x": [0.0]})).design_info
 
 
 def _random_parts(parsed, frame, eval_env):
-    """(model matrix, patsy design info) of each term; patsy drops NA rows."""
-    mats = []
+    """A :class:`~statsmodels_crossed.formula.rows.RandomPart` per random term;
+    patsy drops NA rows."""
+    parts = []
     for term in parsed.random:
         _check_columns(frame, term.factors,
                        f"grouping factor of ({term.expr} | {term.group_name})")
         if term.expr == "1":                 # the common case, without patsy's overhead
-            mats.append((pd.DataFrame({"Intercept": np.ones(len(frame))}, index=frame.index),
-                         _INTERCEPT_INFO))
+            parts.append(RandomPart(["Intercept"], np.ones((len(frame), 1)), None,
+                                    _INTERCEPT_INFO))
             continue
         try:
             mat = patsy.dmatrix(term.expr, frame, eval_env=patsy.EvalEnvironment([eval_env]),
@@ -91,8 +101,8 @@ def _random_parts(parsed, frame, eval_env):
         except SyntaxError as exc:
             raise FormulaError(f"random-effects term ({term.expr} | {term.group_name}): "
                                f"{_syntax(exc)}") from None
-        mats.append((mat, mat.design_info))
-    return mats
+        parts.append(random_part(mat, len(frame)))
+    return parts
 
 
 def _fixed_part(fixed, frame, eval_env, two_columns=False):
@@ -108,6 +118,22 @@ def _fixed_part(fixed, frame, eval_env, two_columns=False):
                         f"(it expands to columns {list(endog.columns)}); convert it to "
                         "numbers first")
     return endog, exog, spec
+
+
+def _as_data(data):
+    """``data`` as a DataFrame, refusing what cannot be one with the right columns."""
+    if isinstance(data, pd.Series) or (not isinstance(data, (pd.DataFrame, dict))
+                                        and np.ndim(data) == 1):
+        raise DataError("data must be a DataFrame with named columns (the response, the "
+                        "covariates and the grouping factors); got a "
+                        f"{type(data).__name__}. Pass the whole DataFrame: "
+                        "crossedlm('y ~ x + (1 | g)', df)")
+    if not isinstance(data, pd.DataFrame):
+        try:
+            data = pd.DataFrame(data)
+        except Exception:
+            raise DataError("data must be a pandas DataFrame (or convertible to one)") from None
+    return data
 
 
 def build_model_frame(parsed, data, weights=None, missing="drop", eval_env=0, glm=False,
@@ -129,36 +155,32 @@ def build_model_frame(parsed, data, weights=None, missing="drop", eval_env=0, gl
         ``offset(expr)`` terms); ``offset`` (array-like or column name) is added
         to the formula's offsets and its missing values drop rows like the rest.
     """
-    if isinstance(data, pd.Series) or (not isinstance(data, (pd.DataFrame, dict))
-                                        and np.ndim(data) == 1):
-        raise DataError("data must be a DataFrame with named columns (the response, the "
-                        "covariates and the grouping factors); got a "
-                        f"{type(data).__name__}. Pass the whole DataFrame: "
-                        "crossedlm('y ~ x + (1 | g)', df)")
-    if not isinstance(data, pd.DataFrame):
-        try:
-            data = pd.DataFrame(data)
-        except Exception:
-            raise DataError("data must be a pandas DataFrame (or convertible to one)") from None
+    data = _as_data(data)
     if missing not in ("drop", "raise", "none"):
         raise ValueError(f"missing must be 'drop', 'raise' or 'none', not {missing!r}")
-    frame = data.reset_index(drop=True)
+    frame = _default_index(data)
     n_all = len(frame)
     if n_all == 0:
         raise DataError("the data have no rows")
-    mats = _random_parts(parsed, frame, eval_env)
+    parts = _random_parts(parsed, frame, eval_env)
     fixed, offset_exprs, two_columns = (glm_fixed_part(parsed.fixed) if glm
                                         else (parsed.fixed, (), False))
-    endog, exog, spec = _fixed_part(fixed, _categorical_strings(frame, parsed), eval_env,
-                                    two_columns)
-    keep = np.zeros(n_all, dtype=bool)
-    keep[endog.index.to_numpy()] = True
+    numeric = numeric_fixed_part(fixed, frame, eval_env)
+    if numeric is None:
+        endog, exog, spec = _fixed_part(fixed, _categorical_strings(frame, parsed), eval_env,
+                                        two_columns)
+        keep = np.zeros(n_all, dtype=bool)
+        keep[endog.index.to_numpy()] = True
+    else:
+        spec, keep = numeric.spec, numeric.ok.copy()
     reasons = {"the response or a fixed-effects variable": ~keep.copy()}
-    for term, (mat, _) in zip(parsed.random, mats):
-        ok = np.zeros(n_all, dtype=bool)
-        ok[mat.index.to_numpy()] = True
+    factor_columns = {}
+    for term, part in zip(parsed.random, parts):
+        ok = np.ones(n_all, dtype=bool) if part.ok is None else part.ok.copy()
         for col in term.factors:
-            ok &= frame[col].notna().to_numpy()
+            if col not in factor_columns:
+                factor_columns[col] = frame[col]
+            ok &= ~pd.isna(factor_columns[col].array)
         reasons[f"({term.expr} | {term.group_name})"] = ~ok
         keep &= ok
     w = _weights_column(weights, frame)
@@ -178,28 +200,40 @@ def build_model_frame(parsed, data, weights=None, missing="drop", eval_env=0, gl
     rows = np.flatnonzero(keep)
     if len(rows) == 0:
         raise DataError("no rows left after dropping rows with missing values")
-    endog = endog.loc[rows]
-    exog = exog.loc[rows]
-    if data.index.is_unique:                  # results keep the caller's row labels
-        endog.index = exog.index = data.index[rows]
-    sub = frame.iloc[rows]
-    groups, exog_re, re_terms = {}, {}, []
-    for term, (mat, _) in zip(parsed.random, mats):
-        name = term.group_name
-        if name not in groups:
-            groups[name] = _group_column(sub, term.factors, name)
-        cols = []
-        for c in mat.columns:
-            exog_re.setdefault(c, mat[c].loc[rows].to_numpy(dtype=float))
-            cols.append(c)
-        re_terms.append((name, cols))
-    check_grouping_factors(parsed, sub, list(exog.columns), re_terms)
-    return ModelFrame(endog, exog, pd.DataFrame(groups, index=endog.index),
-                      pd.DataFrame(exog_re, index=endog.index), re_terms,
-                      [info for _, info in mats],
+    all_rows = len(rows) == n_all
+    sub = {c: col if all_rows else col.iloc[rows] for c, col in factor_columns.items()}
+    groups, exog_re, re_terms, re_nan = random_rows(parsed, parts, sub, rows, all_rows)
+    if numeric is not None:
+        *fixed_labels, re_labels = shared_labels([numeric.endog_name], numeric.exog_names,
+                                                 list(exog_re))
+        endog, exog = numeric_rows(numeric, rows, data, frame, fixed_labels)
+    else:
+        endog, exog = fixed_rows(endog, exog, rows, data)
+        re_labels, = shared_labels(list(exog_re))
+    check_grouping_factors(parsed, sub, len(rows), list(exog.columns), re_terms)
+    groups_frame = pd.DataFrame(groups, index=endog.index)
+    return ModelFrame(endog, exog, groups_frame,
+                      float_frame(list(exog_re.values()), re_labels, endog.index), re_terms,
+                      [part.info for part in parts],
                       None if w is None else np.asarray(w, dtype=float)[rows],
                       spec, rows, n_all - len(rows),
-                      *((off[rows], off_infos) if glm else ()))
+                      *((off[rows], off_infos) if glm else (None, None)),
+                      nan_free=not re_nan and (numeric is not None
+                                               or not any_nan(endog, exog)),
+                      reterms=random_terms(re_terms, groups, groups_frame, exog_re))
+
+
+def _default_index(data):
+    """``data`` with the row index 0, 1, ... (the positions patsy's frames are labelled by).
+
+    ``data`` itself when that is its index already (a copy costs a tenth of a
+    small model's frame); nothing here writes to the frame.
+    """
+    index = data.index
+    if (type(index) is pd.RangeIndex and index.start == 0 and index.step == 1
+            and index.name is None):
+        return data
+    return data.reset_index(drop=True)
 
 
 def _categorical_strings(data, parsed):
@@ -243,15 +277,6 @@ def _weights_column(weights, frame):
     if not np.issubdtype(w.dtype, np.number):
         raise DataError("weights must be numeric")
     return w.astype(float)
-
-
-def _group_column(frame, factors, name):
-    """A grouping factor as a Categorical; the interaction of several columns labelled 'a:b'."""
-    if len(factors) == 1:
-        col = frame[factors[0]]
-        return col.to_numpy() if not isinstance(col.dtype, pd.CategoricalDtype) else col.array
-    codes, labels = interaction_groups([frame[f] for f in factors], name)
-    return pd.Categorical.from_codes(codes, categories=labels)
 
 
 # -- GLMM additions: two-column binomial response, offset(...) terms -------------------

@@ -111,7 +111,8 @@ class CrossedGLM(CrossedLM):
                   weights=mf.weights, offset=mf.offset if has_offset else None,
                   missing="none", formula=formula, model_spec=mf.model_spec,
                   re_design_infos=mf.re_design_infos, n_dropped=mf.n_dropped,
-                  offset_design_infos=mf.offset_design_infos, *args, **kwargs)
+                  offset_design_infos=mf.offset_design_infos, _nan_free=mf.nan_free,
+                  _reterms=mf.reterms, *args, **kwargs)
         mod.formula = formula
         mod.parsed_formula = parsed
         mod.data.frame = data
@@ -238,7 +239,10 @@ def _drop_missing_offset(endog, exog, groups, exog_re, weights, offset, missing,
                else pd.DataFrame(index=gframe.index))
     if len(offset) != len(gframe):
         raise DataError(f"offset has {len(offset)} values for {len(gframe)} observations")
-    mask, where = check.missing_rows(endog, exog, gframe, reframe, weights)
+    if kwargs.get("_nan_free"):               # from_formula: the frame was checked
+        mask, where = np.zeros(len(gframe), dtype=bool), {}
+    else:
+        mask, where = check.missing_rows(endog, exog, gframe, reframe, weights)
     if np.isnan(offset).any():
         where["offset"] = int(np.isnan(offset).sum())
         mask = mask | np.isnan(offset)
@@ -252,6 +256,7 @@ def _drop_missing_offset(endog, exog, groups, exog_re, weights, offset, missing,
             return None
         return a.iloc[keep] if hasattr(a, "iloc") else np.asarray(a)[keep]
 
-    kwargs = {**kwargs, "n_dropped": kwargs.get("n_dropped", 0) + int(mask.sum())}
+    kwargs = {**kwargs, "n_dropped": kwargs.get("n_dropped", 0) + int(mask.sum()),
+              "_reterms": None}                # terms of the frame's rows: rebuilt
     return (take(endog), take(exog), take(gframe), take(exog_re), take(weights),
             offset[keep], kwargs)

@@ -10,7 +10,7 @@ from statsmodels.tools.sm_exceptions import SpecificationWarning
 
 from statsmodels_crossed.deviance.lmm import LMMObjective
 from statsmodels_crossed.design.crossprod import CrossProducts
-from statsmodels_crossed.design.reterms import make_term
+from statsmodels_crossed.design.reterms import float_columns, make_term
 from statsmodels_crossed.exceptions import DataError
 from statsmodels_crossed.formula.frame import build_model_frame
 from statsmodels_crossed.formula.parse import parse_formula
@@ -69,6 +69,8 @@ class CrossedLM(base.LikelihoodModel):
                  weights=None, missing="none", **kwargs):
         self.re_design_infos = kwargs.pop("re_design_infos", None)
         self.n_dropped = kwargs.pop("n_dropped", 0)
+        nan_free = kwargs.pop("_nan_free", False)     # from_formula: the frame was checked
+        reterms = kwargs.pop("_reterms", None)        # and its terms built (ModelFrame)
         check.unknown_keywords(kwargs, ("formula", "model_spec", "hasconst", "missing_idx"),
                                ("weights", "missing", "exog_re", "re_terms", "subset",
                                 "eval_env"), type(self).__name__)
@@ -79,15 +81,16 @@ class CrossedLM(base.LikelihoodModel):
         if exog_re is None:
             exog_re = pd.DataFrame({"Intercept": np.ones(n)}, index=groups.index)
         exog_re = check.as_frame(exog_re, "exog_re")
-        if len(exog_re) != n or len(np.asarray(endog)) != n:
-            raise DataError(f"endog ({len(np.asarray(endog))} rows), groups ({n}) and "
+        if len(exog_re) != n or check.n_rows(endog) != n:
+            raise DataError(f"endog ({check.n_rows(endog)} rows), groups ({n}) and "
                             f"exog_re ({len(exog_re)}) must have the same number of rows")
         for name, arr in (("exog", exog), ("weights", weights)):
             if arr is not None and len(arr) != n:
                 raise DataError(f"{name} has {len(arr)} rows; endog and groups have {n}")
         if exog is not None and np.ndim(exog) > 2:
             raise DataError(f"exog must be 1-D or 2-D, got {np.ndim(exog)} dimensions")
-        mask, where = check.missing_rows(endog, exog, groups, exog_re, weights)
+        mask, where = ((np.zeros(n, dtype=bool), {}) if nan_free
+                       else check.missing_rows(endog, exog, groups, exog_re, weights))
         check.handle_missing(mask, where, missing)
         if mask.any():
             keep = ~mask
@@ -97,6 +100,7 @@ class CrossedLM(base.LikelihoodModel):
             groups, exog_re = groups.iloc[keep], exog_re.iloc[keep]
             weights = None if weights is None else np.asarray(weights)[keep]
             self.n_dropped += int(mask.sum())
+            reterms = None
             if not keep.any():
                 raise DataError("no rows left after dropping rows with missing values")
         if exog is None:
@@ -104,14 +108,15 @@ class CrossedLM(base.LikelihoodModel):
         # statsmodels' set-up and the rank checks on X with one BLAS thread: after a
         # multithreaded call OpenBLAS's idle threads spin for ~0.1 s, through the fit
         with one_blas_thread():
-            self._set_up(endog, exog, groups, exog_re, re_terms, weights, kwargs)
+            self._set_up(endog, exog, groups, exog_re, re_terms, weights, kwargs, reterms)
         self.group_frame = groups
 
-    def _set_up(self, endog, exog, groups, exog_re, re_terms, weights, kwargs):
+    def _set_up(self, endog, exog, groups, exog_re, re_terms, weights, kwargs, reterms):
         super().__init__(endog, exog, missing="none", **kwargs)
         self.weights = check.check_weights(weights, self.nobs)
         self._y = check.check_response(self.endog, self.endog_names)
-        self.reterms = self._make_terms(groups, exog_re, re_terms)
+        self.reterms = (self._make_terms(groups, exog_re, re_terms) if reterms is None
+                        else reterms)
         check.check_terms(self.reterms, int(self.nobs), self._has_residual_scale())
         X = np.asarray(self.exog, dtype=float)
         if not np.isfinite(X).all():
@@ -155,7 +160,7 @@ class CrossedLM(base.LikelihoodModel):
             if unknown:
                 raise DataError(f"random-effects term on {gname!r}: column {unknown[0]!r} "
                                 f"is not in exog_re {list(exog_re.columns)}")
-            X = np.column_stack([exog_re[c].to_numpy(dtype=float) for c in names])
+            X = float_columns(exog_re, names)
             terms.append(make_term(str(gname), groups[gname], X, names))
         if not terms:
             raise DataError("the model has no random-effects term")
@@ -204,7 +209,8 @@ class CrossedLM(base.LikelihoodModel):
         mod = cls(mf.endog, mf.exog, mf.groups, exog_re=mf.exog_re, re_terms=mf.re_terms,
                   weights=mf.weights, missing="none", formula=formula,
                   model_spec=mf.model_spec, re_design_infos=mf.re_design_infos,
-                  n_dropped=mf.n_dropped, *args, **kwargs)
+                  n_dropped=mf.n_dropped, _nan_free=mf.nan_free, _reterms=mf.reterms,
+                  *args, **kwargs)
         mod.formula = formula
         mod.parsed_formula = parsed
         mod.data.frame = data

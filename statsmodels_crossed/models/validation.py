@@ -29,6 +29,14 @@ def as_frame(values, default_prefix):
     return pd.DataFrame(arr, columns=[f"{default_prefix}{i}" for i in range(arr.shape[1])])
 
 
+def n_rows(values):
+    """``len(np.asarray(values))`` without converting a pandas object (pandas' array
+    conversion of a small DataFrame costs more than the rest of a length check)."""
+    if isinstance(values, (pd.DataFrame, pd.Series)):
+        return len(values)
+    return len(np.asarray(values))
+
+
 def _na_rows(values, n):
     """Rows of an array-like (n,) or (n, k) holding NaN/None."""
     arr = np.asarray(values)
