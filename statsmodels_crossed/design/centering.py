@@ -109,3 +109,11 @@ class Centering:
             M += np.outer(self.m, M[self.col])
             M += np.outer(M[:, self.col], self.m)
         return M
+
+    def covariance_to_original(self, C_c):
+        """``T C_c T'``: the covariance of ``beta = T beta_c`` from that of beta_c."""
+        C = np.array(C_c, dtype=float)
+        if self.active:
+            C[self.col] -= self.m @ C
+            C[:, self.col] -= C @ self.m
+        return C

@@ -166,14 +166,6 @@ def centred_whitening(centering, RX, p):
     return np.linalg.inv(centering.center(RX))
 
 
-def covariance_to_original(centering, cov_c):
-    """``T cov_c T'``: the covariance of ``beta = T beta_c`` from that of beta_c."""
-    if not centering.active:
-        return cov_c
-    T = np.column_stack([centering.to_original(e) for e in np.eye(len(cov_c))])
-    return T @ cov_c @ T.T
-
-
 def theta_scales(obj, theta, beta, phi, lower, start=None, evaluated=None,
                  rel_step=CURVATURE_STEP):
     """``s_i = min(1, (f''_ii / 2)^{-1/2})``: stage 2's theta coordinates are theta / s.
@@ -258,7 +250,7 @@ def hessian_and_polish(fit, polish=True, step=HESSIAN_STEP):
         f.components(theta, beta_c, phi)             # state back at the optimum
         return fit
     Hinv = np.linalg.inv(H)
-    fit.cov_hessian = covariance_to_original(centring, W @ (2 * Hinv[k:k + p, k:k + p]) @ W.T)
+    fit.cov_hessian = centring.covariance_to_original(W @ (2 * Hinv[k:k + p, k:k + p]) @ W.T)
     if polish and np.isfinite(g).all():
         x1 = x0 - Hinv @ g
         th1, b1_c, phi1 = unpack(x1)

@@ -54,6 +54,9 @@ def test_factor_and_forms_map_to_the_original_x(const_at):
     np.testing.assert_array_equal(R, np.triu(R))                    # still upper triangular
     np.testing.assert_allclose(R, np.linalg.cholesky(X.T @ A @ X).T, rtol=1e-8)
     np.testing.assert_allclose(cen.form_to_original(Xc.T @ A @ Xc), X.T @ A @ X, rtol=1e-10)
+    # covariances the other way: cov(beta_c) = (Xc' A Xc)^-1 -> cov(beta) = (X' A X)^-1
+    cov = cen.covariance_to_original(np.linalg.inv(Xc.T @ A @ Xc))
+    np.testing.assert_allclose(cov, np.linalg.inv(X.T @ A @ X), rtol=1e-7)
 
 
 def test_no_constant_column_leaves_x_alone():
