@@ -116,8 +116,8 @@ def numeric_fixed_part(fixed, frame, eval_env):
             X[:, j] = col
             if col.dtype.kind == "f":           # integer columns hold no NaN
                 bad |= np.isnan(X[:, j])
-    columns = [t.factors[0].code if t.factors else "Intercept" for t in terms]
-    return NumericFixed(y, X, ~bad, response, columns, _design_info(terms, eval_env))
+    spec = _design_info(terms, eval_env)
+    return NumericFixed(y, X, ~bad, response, list(spec.column_names), spec)
 
 
 def _simple_terms(fixed, frame):
