@@ -38,3 +38,36 @@ def csc_from_entries(rows, cols, n_cols):
     colptr = np.zeros(n_cols + 1, dtype=np.int64)
     np.cumsum(np.bincount(cols, minlength=n_cols), out=colptr[1:])
     return colptr, rows[src].astype(np.int32), src
+
+
+def symmetric_entries(cp, offsets):
+    """Both triangles of ``Z'WZ`` as entries: ``(rows, cols, pieces)``.
+
+    ``pieces`` lists ``(i, j, values)`` for every diagonal block of a term and
+    every off-diagonal block pair (i > j); :func:`entry_values` turns them into the
+    values of ``rows``/``cols`` (an off-diagonal block's entries appear twice, in
+    its own position and in its transpose's).
+    """
+    rows, cols, pieces = [], [], []
+    for t, term in enumerate(cp.terms):
+        lv = np.arange(term.n_levels)
+        r, c = block_entry_indices(lv, lv, term.k, term.k, offsets[t], offsets[t])
+        rows.append(r)
+        cols.append(c)
+        pieces.append((t, t, cp.diag[t]))
+    for (i, j), bl in cp.off.items():
+        r, c = block_entry_indices(bl.rows, bl.cols, cp.ks[i], cp.ks[j], offsets[i], offsets[j])
+        rows += [r, c]
+        cols += [c, r]
+        pieces.append((i, j, bl.values))
+    return np.concatenate(rows), np.concatenate(cols), pieces
+
+
+def entry_values(pieces, lambdas=None):
+    """Values of :func:`symmetric_entries`' entries, each block scaled to
+    ``lambda_i' V lambda_j`` (unscaled when ``lambdas`` is None)."""
+    vals = []
+    for i, j, values in pieces:
+        v = (values if lambdas is None else scale_blocks(values, lambdas[i], lambdas[j])).ravel()
+        vals += [v] if i == j else [v, v]
+    return np.concatenate(vals)

@@ -13,8 +13,8 @@ import numpy as np
 from scipy.linalg import cholesky, solve_triangular
 import scipy.sparse as sp
 
-from statsmodels_crossed.linalg.blockscale import (block_entry_indices,
-                                                   csc_from_entries, scale_blocks)
+from statsmodels_crossed.linalg.blockscale import (csc_from_entries, entry_values,
+                                                   symmetric_entries)
 from statsmodels_crossed.linalg.cholmod import SparseCholesky
 from statsmodels_crossed.linalg.coordinates import OriginalCoordinates
 from statsmodels_crossed.linalg.repeat import RepeatedUpdateCache
@@ -29,20 +29,7 @@ class SparseCholeskyPath(OriginalCoordinates, RepeatedUpdateCache):
         self.cp = cp
         self.off = cp.offsets()
         q = cp.q
-        rows, cols, self._pieces = [], [], []
-        for t, term in enumerate(cp.terms):
-            lv = np.arange(term.n_levels)
-            r, c = block_entry_indices(lv, lv, term.k, term.k, self.off[t], self.off[t])
-            rows.append(r)
-            cols.append(c)
-            self._pieces.append((t, t, cp.diag[t]))
-        for (i, j), bl in cp.off.items():
-            r, c = block_entry_indices(bl.rows, bl.cols, cp.ks[i], cp.ks[j],
-                                       self.off[i], self.off[j])
-            rows += [r, c]                      # both triangles
-            cols += [c, r]
-            self._pieces.append((i, j, bl.values))
-        rows, cols = np.concatenate(rows), np.concatenate(cols)
+        rows, cols, self._pieces = symmetric_entries(cp, self.off)
         self.colptr, self.rowidx, self._src = csc_from_entries(rows, cols, q)
         self._diag_pos = np.nonzero(rows[self._src] == cols[self._src])[0]
         self._pattern = self._matrix(np.ones(len(rows)))
@@ -53,11 +40,7 @@ class SparseCholeskyPath(OriginalCoordinates, RepeatedUpdateCache):
         return sp.csc_matrix((data, self.rowidx, self.colptr), shape=(self.cp.q, self.cp.q))
 
     def _values(self, lambdas):
-        vals = []
-        for i, j, values in self._pieces:
-            v = scale_blocks(values, lambdas[i], lambdas[j]).ravel()
-            vals += [v] if i == j else [v, v]  # second copy: its transpose position
-        return np.concatenate(vals)
+        return entry_values(self._pieces, lambdas)
 
     def _factor(self, lambdas):
         cp = self.cp

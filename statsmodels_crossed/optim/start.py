@@ -6,9 +6,8 @@ term t, with OLS residuals r and per-level sums ``s_l = sum w x_c r`` and
 has expectation about ``l sigma^2 + tau^2 sum d_l`` when column c carries a
 random effect of variance tau^2.  So ``tau^2 = (BSS - l sigma^2) / sum d_l``.
 Two estimates of sigma^2 give two starts: the residual variance of the
-regression on X and every term's columns together (the criterion's penalized
-residual sum of squares at a large theta, where the penalty vanishes, over
-n - rank degrees of freedom; with crossed factors each term's within-level
+regression on X and every term's columns together (its residual sum of
+squares over n - rank degrees of freedom; with crossed factors each term's within-level
 variance still contains the other terms' variance and put the start at half
 the optimum on Penicillin), and the smallest within-level residual variance
 over the terms (each an upper bound).  The relative factor starts at
@@ -18,19 +17,24 @@ identity start is only the fallback.
 """
 import numpy as np
 
+from statsmodels_crossed.design.normal_equations import residual_sum_of_squares
 
-#: theta entries of the evaluation that estimates sigma^2 (a penalty 1e-6 of the fit's).
+
+#: theta entries of the evaluation that estimates sigma^2 when conjugate gradients fail
+#: (a penalty 1e-6 of the fit's).
 LARGE_THETA = 1e3
 
 
 def residual_variance(objective, cp):
     """sigma^2 of the regression on X and all random-effects columns, or None.
 
-    ``objective.components`` at theta = :data:`LARGE_THETA` on the diagonal:
-    its penalized residual sum of squares is then the least-squares residual
-    sum of squares up to a relative 1e-6 of the random effects' size.
+    The residual sum of squares comes from the normal equations solved by
+    conjugate gradients (:mod:`design.normal_equations`, no factorization).
+    Should they not converge, ``objective.components`` at theta =
+    :data:`LARGE_THETA` on the diagonal gives it instead: its penalized residual
+    sum of squares is the least-squares one up to a relative 1e-6 of the random
+    effects' size, for the price of one evaluation.
     """
-    tmap = objective.theta_map
     # each term's intercept columns sum to X's intercept: one aliased column per
     # term (exact for connected crossed designs with an intercept in X; nested
     # designs alias more, which only makes this sigma^2 a little larger)
@@ -38,11 +42,14 @@ def residual_variance(objective, cp):
     df = cp.n - cp.p - cp.q + intercepts
     if df < max(10, 0.1 * cp.n):
         return None
-    theta = np.where(tmap.is_diagonal(), LARGE_THETA, 0.0)
-    comp = objective.components(theta)
-    if comp is None or not np.isfinite(comp.pwrss) or comp.pwrss <= 0:
+    rss = residual_sum_of_squares(cp)
+    if rss is None:
+        theta = np.where(objective.theta_map.is_diagonal(), LARGE_THETA, 0.0)
+        comp = objective.components(theta)
+        rss = None if comp is None else comp.pwrss
+    if rss is None or not np.isfinite(rss) or rss <= 0:
         return None
-    return comp.pwrss / df
+    return rss / df
 
 
 def moment_start(cp, theta_map, sigma2=None):

@@ -1,5 +1,6 @@
 """Starting values: the all-columns residual variance and the choice among starts."""
 import numpy as np
+import pytest
 
 import statsmodels_crossed.api as smc
 from statsmodels_crossed.optim import start
@@ -19,6 +20,20 @@ def test_residual_variance_is_the_anova_estimate_on_a_balanced_crossed_design():
     obj = model.objective(reml=True)
     s2 = start.residual_variance(obj, model.crossprod)
     np.testing.assert_allclose(s2, case["sigma"] ** 2, rtol=1e-5)
+
+
+def test_residual_variance_needs_no_evaluation_and_falls_back_to_one(monkeypatch):
+    case, model = _model("penicillin_reml")
+    obj = model.objective(reml=True)
+    calls = []
+    components = obj.components
+    monkeypatch.setattr(obj, "components", lambda theta: calls.append(theta) or components(theta))
+    by_cg = start.residual_variance(obj, model.crossprod)
+    assert calls == []                       # conjugate gradients: no factorization
+    monkeypatch.setattr(start, "residual_sum_of_squares", lambda cp: None)
+    by_factor = start.residual_variance(obj, model.crossprod)
+    assert len(calls) == 1 and np.all(np.asarray(calls[0]) == start.LARGE_THETA)
+    assert by_factor == pytest.approx(by_cg, rel=1e-5)   # the large theta's 1e-6 penalty
 
 
 def test_residual_variance_refuses_when_the_columns_use_up_the_rows():
