@@ -46,3 +46,10 @@ def scale_scatter(values, lam_i, lam_j, right, right_of_block, dest, out):
     if len(right):
         scaled = np.matmul(scaled, right[right_of_block].transpose(0, 2, 1))
     out[dest] = scaled.ravel()
+
+
+def factor_blocks(blocks, lam):
+    """Lower Cholesky factors of ``lam' B_e lam + I`` and their inverses (twin of
+    ``_scale.factor_2x2``, and the path for blocks larger than 2 x 2)."""
+    L = np.linalg.cholesky(np.matmul(np.matmul(lam.T, blocks), lam) + np.eye(lam.shape[0]))
+    return L, np.linalg.inv(L)

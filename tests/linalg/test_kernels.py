@@ -76,7 +76,8 @@ def test_syrk_sub_csc_checks_indices_before_writing():
 
 
 @pytest.mark.parametrize("ki, kj, with_right", [(1, 1, False), (1, 1, True), (2, 3, True),
-                                                 (3, 2, False), (1, 2, True)])
+                                                 (3, 2, False), (1, 2, True), (2, 2, True),
+                                                 (2, 2, False)])
 def test_scale_scatter(ki, kj, with_right):
     from statsmodels_crossed.linalg import _scale
 
@@ -91,3 +92,20 @@ def test_scale_scatter(ki, kj, with_right):
     _scale.scale_scatter(values, lam_i, lam_j, right, which, dest, got)
     numpy_twins.scale_scatter(values, lam_i, lam_j, right, which, dest, want)
     np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-14)
+
+
+def test_factor_2x2():
+    from statsmodels_crossed.linalg import _scale
+
+    rng = np.random.default_rng(22)
+    G = rng.normal(size=(30, 4, 2))
+    blocks = np.einsum("eia,eib->eab", G, G)                 # symmetric, PSD
+    blocks[0] = 0.0                                           # a level without data
+    lam = np.array([[0.7, 0.0], [-1.3, 0.2]])
+    L, Linv = np.full_like(blocks, 7.0), np.full_like(blocks, 7.0)
+    _scale.factor_2x2(blocks, lam, L, Linv)
+    want_L, want_inv = numpy_twins.factor_blocks(blocks, lam)
+    np.testing.assert_allclose(L, want_L, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(Linv, want_inv, rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="2 x 2"):
+        _scale.factor_2x2(np.zeros((3, 3, 3)), np.eye(3), np.zeros((3, 3, 3)), np.zeros((3, 3, 3)))
