@@ -20,20 +20,29 @@ import numpy as np
 from statsmodels_crossed.design.normal_equations import residual_sum_of_squares
 
 
-#: theta entries of the evaluation that estimates sigma^2 when conjugate gradients fail
-#: (a penalty 1e-6 of the fit's).
+#: theta entries of the evaluation that estimates sigma^2 (a penalty 1e-6 of the fit's).
 LARGE_THETA = 1e3
+#: Dense blocks from which conjugate gradients replace that evaluation (and with the
+#: CHOLMOD path, always).  Below, the evaluation is cheaper: InstEval's 1,159 rows
+#: 18 ms against 26 ms, Penicillin 0.3 against 0.7 ms; above it is not: big_crossed's
+#: 4,003 rows 350 against 100 ms, sparse_crossed (CHOLMOD) 60-100 against 15 ms.
+CG_FROM_DENSE_ROWS = 2000
+
+
+def _evaluation_is_costly(objective):
+    m = getattr(objective.factor, "m", None)
+    return m is None or m >= CG_FROM_DENSE_ROWS
 
 
 def residual_variance(objective, cp):
     """sigma^2 of the regression on X and all random-effects columns, or None.
 
-    The residual sum of squares comes from the normal equations solved by
-    conjugate gradients (:mod:`design.normal_equations`, no factorization).
-    Should they not converge, ``objective.components`` at theta =
-    :data:`LARGE_THETA` on the diagonal gives it instead: its penalized residual
-    sum of squares is the least-squares one up to a relative 1e-6 of the random
-    effects' size, for the price of one evaluation.
+    The residual sum of squares is ``objective.components`` at theta =
+    :data:`LARGE_THETA` on the diagonal (its penalized residual sum of squares is
+    the least-squares one up to a relative 1e-6 of the random effects' size)
+    where an evaluation is cheap, and otherwise comes from the normal equations
+    solved by conjugate gradients (:mod:`design.normal_equations`, no
+    factorization; the evaluation again should they not converge).
     """
     # each term's intercept columns sum to X's intercept: one aliased column per
     # term (exact for connected crossed designs with an intercept in X; nested
@@ -42,7 +51,7 @@ def residual_variance(objective, cp):
     df = cp.n - cp.p - cp.q + intercepts
     if df < max(10, 0.1 * cp.n):
         return None
-    rss = residual_sum_of_squares(cp)
+    rss = residual_sum_of_squares(cp) if _evaluation_is_costly(objective) else None
     if rss is None:
         theta = np.where(objective.theta_map.is_diagonal(), LARGE_THETA, 0.0)
         comp = objective.components(theta)

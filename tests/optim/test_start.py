@@ -22,18 +22,27 @@ def test_residual_variance_is_the_anova_estimate_on_a_balanced_crossed_design():
     np.testing.assert_allclose(s2, case["sigma"] ** 2, rtol=1e-5)
 
 
-def test_residual_variance_needs_no_evaluation_and_falls_back_to_one(monkeypatch):
-    case, model = _model("penicillin_reml")
-    obj = model.objective(reml=True)
+def _counting_components(monkeypatch, obj):
     calls = []
     components = obj.components
     monkeypatch.setattr(obj, "components", lambda theta: calls.append(theta) or components(theta))
-    by_cg = start.residual_variance(obj, model.crossprod)
-    assert calls == []                       # conjugate gradients: no factorization
-    monkeypatch.setattr(start, "residual_sum_of_squares", lambda cp: None)
-    by_factor = start.residual_variance(obj, model.crossprod)
+    return calls
+
+
+def test_residual_variance_by_conjugate_gradients_where_an_evaluation_is_costly(monkeypatch):
+    case, model = _model("penicillin_reml")
+    small = model.objective(reml=True)                            # a 7 x 7 dense block
+    calls = _counting_components(monkeypatch, small)
+    by_factor = start.residual_variance(small, model.crossprod)
     assert len(calls) == 1 and np.all(np.asarray(calls[0]) == start.LARGE_THETA)
+    sparse = model.objective(reml=True, factorization="cholmod")  # no dense block
+    calls = _counting_components(monkeypatch, sparse)
+    by_cg = start.residual_variance(sparse, model.crossprod)
+    assert calls == []
     assert by_factor == pytest.approx(by_cg, rel=1e-5)   # the large theta's 1e-6 penalty
+    monkeypatch.setattr(start, "residual_sum_of_squares", lambda cp: None)   # CG failed
+    assert start.residual_variance(sparse, model.crossprod) == pytest.approx(by_factor)
+    assert len(calls) == 1
 
 
 def test_residual_variance_refuses_when_the_columns_use_up_the_rows():
