@@ -5,6 +5,7 @@ Flat, typed, ``nogil``; the NumPy twin is ``numpy_twins.syrk_sub_csc``.
 """
 from cython.parallel cimport prange
 from libc.stdint cimport int32_t, int64_t
+from libc.string cimport memset
 
 
 cdef inline Py_ssize_t _first_at_least(const int32_t[::1] rowidx, Py_ssize_t lo,
@@ -77,3 +78,17 @@ cdef void _update_panel(const int64_t[::1] colptr, const int32_t[::1] rowidx,
             for a in range(b, hi):
                 col[rowidx[a]] -= data[a] * v2
             b = b + 1
+
+
+def zero_lower(double[::1, :] S):
+    """Set the lower triangle of S (column-major, diagonal included) to zero.
+
+    Half the memory traffic of ``S.fill(0)``; the update and LAPACK's ``dpotrf``
+    (lower) never read the strict upper triangle.
+    """
+    cdef Py_ssize_t j, m = S.shape[0]
+    if S.shape[1] != m:
+        raise ValueError("zero_lower: S must be square")
+    with nogil:
+        for j in range(m):
+            memset(&S[j, j], 0, (m - j) * sizeof(double))

@@ -163,7 +163,7 @@ class BlockedCholesky(OriginalCoordinates, RepeatedUpdateCache):
         self._w_target[self._w_xy] = xy1.ravel()
         # S: the dense Schur complement
         S = self.S
-        S.fill(0.0)
+        _rank_update.zero_lower(S)         # the strict upper triangle is never read
         Sflat = S.reshape(-1, order="F")
         for t in range(1, len(cp.terms)):
             _scale_scatter(cp.diag[t], lambdas[t], lambdas[t], _NO_RIGHT, _NO_INDEX,

@@ -109,3 +109,12 @@ def test_factor_2x2():
     np.testing.assert_allclose(Linv, want_inv, rtol=1e-12, atol=1e-15)
     with pytest.raises(ValueError, match="2 x 2"):
         _scale.factor_2x2(np.zeros((3, 3, 3)), np.eye(3), np.zeros((3, 3, 3)), np.zeros((3, 3, 3)))
+
+
+def test_zero_lower():
+    S = np.asfortranarray(np.arange(1.0, 26.0).reshape(5, 5))
+    upper = np.triu(S, 1).copy()
+    _rank_update.zero_lower(S)
+    np.testing.assert_array_equal(S, upper)
+    with pytest.raises(ValueError, match="square"):
+        _rank_update.zero_lower(np.zeros((3, 2), order="F"))
