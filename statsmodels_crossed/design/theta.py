@@ -6,6 +6,8 @@ column from its slice of theta (lme4's order: k = 2 gives
 ``lambda_t`` per term.  The covariance of the term's random effects is
 ``sigma^2 lambda_t lambda_t'``.
 """
+import functools
+
 import numpy as np
 
 
@@ -56,5 +58,14 @@ class ThetaMap:
     @staticmethod
     def _colmajor_indices(k):
         """(rows, cols) of the lower triangle of a k x k matrix, column by column."""
-        cols, rows = np.triu_indices(k)
-        return rows, cols
+        return _colmajor_indices(k)
+
+
+@functools.lru_cache(maxsize=None)
+def _colmajor_indices(k):
+    """:meth:`ThetaMap._colmajor_indices`, computed once per k (read-only arrays):
+    ``np.triu_indices`` costs ~10 us, and set-up asks a dozen times per fit."""
+    cols, rows = np.triu_indices(k)
+    rows.flags.writeable = False
+    cols.flags.writeable = False
+    return rows, cols
