@@ -29,7 +29,9 @@ def scale_scatter(const double[:, :, ::1] values, const double[:, ::1] lam_i,
     if ki > KMAX or kj > KMAX:
         raise ValueError("blocks larger than 16 x 16")
     if ki == 2 and kj == 2:                 # random intercept and slope: unrolled
-        _scale_scatter_2x2(values, lam_i, lam_j, right, right_of_block, dest, out, has_right)
+        with nogil:
+            _scale_scatter_2x2(values, lam_i, lam_j, right, right_of_block, dest, out,
+                               has_right)
         return
     with nogil:
         if ki == 1 and kj == 1 and not has_right:
@@ -74,7 +76,7 @@ cdef void _scale_scatter_2x2(const double[:, :, ::1] values, const double[:, ::1
                              double[::1] out, bint has_right) noexcept nogil:
     """`scale_scatter` for 2 x 2 blocks: ``lam_i' V_e Q`` with ``Q = lam_j R'`` (for
     each right-hand level when there are any) formed once, not per block."""
-    cdef Py_ssize_t e, l, nb = values.shape[0]
+    cdef Py_ssize_t e, nb = values.shape[0]
     cdef double a = lam_i[0, 0], b = lam_i[1, 0], c = lam_i[1, 1]
     cdef double q00 = lam_j[0, 0], q01 = 0.0, q10 = lam_j[1, 0], q11 = lam_j[1, 1]
     cdef double r0, r1, r2, r3, v0, v1, v2, v3
