@@ -7,9 +7,9 @@ has expectation about ``l sigma^2 + tau^2 sum d_l`` when column c carries a
 random effect of variance tau^2.  So ``tau^2 = (BSS - l sigma^2) / sum d_l``.
 Two estimates of sigma^2 give two starts: the residual variance of the
 regression on X and every term's columns together (its residual sum of
-squares over n - rank degrees of freedom; with crossed factors each term's within-level
-variance still contains the other terms' variance and put the start at half
-the optimum on Penicillin), and the smallest within-level residual variance
+squares over n - rank degrees of freedom; with crossed factors each term's
+within-level variance still contains the other terms' variance and put the
+start at half the optimum on Penicillin), and the smallest within-level residual variance
 over the terms (each an upper bound).  The relative factor starts at
 ``sqrt(tau^2 / sigma^2)`` on the diagonal (clipped to [0.01, 10]) and 0
 elsewhere.  :func:`best_start` keeps the start with the lower criterion; lme4's
